@@ -1,0 +1,50 @@
+/**
+ * `npm run sandbox`: the dashboard stand-in on 127.0.0.1, for a person to click through or
+ * for a suite run against TARGET_URL. SANDBOX_VARIANT picks a bug to bring back,
+ * SANDBOX_PORT a port (0, the default, takes any free one). The dataset follows DATASET_SEED,
+ * DATASET_TENANTS and DATASET_ROWS, as the suite's ground truth does.
+ */
+import { sandboxPassword } from '../fixtures/credentials.ts';
+import { generateDataset, type Dataset } from '../fixtures/dataset.ts';
+import { datasetOptionsFromEnv } from '../fixtures/options.ts';
+import { startSandbox } from './server.ts';
+import { VARIANT_DESCRIPTIONS, parseVariant, type VariantName } from './variants.ts';
+
+function configuration(env: NodeJS.ProcessEnv): { variant: VariantName; port: number; dataset: Dataset } {
+  const variant = parseVariant(env.SANDBOX_VARIANT);
+  const rawPort = env.SANDBOX_PORT ?? '';
+  const port = rawPort === '' ? 0 : Number(rawPort);
+  if (!/^\d*$/.test(rawPort) || !Number.isInteger(port) || port > 65_535) {
+    throw new Error(`SANDBOX_PORT must be a port number from 0 to 65535, got "${rawPort}"`);
+  }
+  return { variant, port, dataset: generateDataset(datasetOptionsFromEnv(env)) };
+}
+
+let settings: ReturnType<typeof configuration>;
+try {
+  settings = configuration(process.env);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(2);
+}
+
+const sandbox = await startSandbox(settings);
+console.log(`Clinical Dashboard sandbox at ${sandbox.url}`);
+console.log(`variant: ${sandbox.variant} (${VARIANT_DESCRIPTIONS[sandbox.variant]})`);
+console.log('personas:');
+for (const persona of sandbox.dataset.personas) {
+  console.log(`  ${persona.key.padEnd(14)} ${persona.email.padEnd(30)} ${sandboxPassword(persona)}`);
+}
+console.log('Ctrl+C stops it.');
+
+const stop = (): void => {
+  sandbox.close().then(
+    () => console.log('sandbox stopped'),
+    (error: unknown) => {
+      console.error('sandbox did not stop cleanly:', error);
+      process.exitCode = 1;
+    },
+  );
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
