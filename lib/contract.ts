@@ -1,0 +1,35 @@
+/**
+ * The suite's reading of TARGET.md for the export: one place that says what a correct
+ * file looks like, so the oracle and anything else that reasons about the file agree.
+ */
+import type { PatientTreated } from '../fixtures/dataset.ts';
+
+/** The export's columns in their contractual order, each with the row field it carries. */
+export const EXPORT_COLUMNS = [
+  { name: 'patient_id', field: 'patientId' },
+  { name: 'patient_name', field: 'patientName' },
+  { name: 'date_of_birth', field: 'dateOfBirth' },
+  { name: 'provider_id', field: 'providerId' },
+  { name: 'provider_name', field: 'providerName' },
+  { name: 'last_visit', field: 'lastVisit' },
+  { name: 'visits', field: 'visits' },
+] as const satisfies readonly { readonly name: string; readonly field: keyof PatientTreated }[];
+
+export type ExportColumnName = (typeof EXPORT_COLUMNS)[number]['name'];
+
+export const EXPORT_HEADER: readonly ExportColumnName[] = EXPORT_COLUMNS.map((column) => column.name);
+
+export const EXPORT_DELIMITER = ',';
+export const EXPORT_RECORD_TERMINATOR = '\r\n';
+export const UTF8_BOM_BYTES: readonly number[] = [0xef, 0xbb, 0xbf];
+
+/** A cell that begins with one of these is prefixed with FORMULA_ESCAPE before quoting. */
+export const FORMULA_TRIGGERS: readonly string[] = ['=', '+', '-', '@', '\t', '\r'];
+export const FORMULA_ESCAPE = "'";
+
+export const EXPORT_CONTENT_TYPE = 'text/csv; charset=utf-8';
+
+/** `date` is the UTC day of the response, `YYYY-MM-DD`; a Luna admin's file is named `all`. */
+export function exportFilename(organizationId: string | null, date: string): string {
+  return `patients-treated-${organizationId ?? 'all'}-${date}.csv`;
+}

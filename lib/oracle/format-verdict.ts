@@ -1,0 +1,21 @@
+import { describeSubject } from './row-judge.ts';
+import type { Verdict } from './types.ts';
+
+/** A short report for logs and tickets; it repeats only what the verdict holds, which is PHI-safe. */
+export function formatVerdict(verdict: Verdict): string {
+  const { from, to } = verdict.subject.filters;
+  const filters = from || to ? `lastVisit ${from || 'any'}..${to || 'any'}` : 'no date filter';
+  const lines = [
+    `${verdict.status.toUpperCase()}: ${verdict.surface} received by ${describeSubject(verdict.subject)}, ${filters}, knowledge: ${verdict.knowledge}`,
+    `  rows read ${verdict.rowsRead}, expected own rows ${verdict.expectedOwnRows ?? 'unknown'}, ` +
+      `foreign rows available ${verdict.foreignRowsAvailable ?? (verdict.subject.organizationId === null ? 'n/a' : 'unknown')}, ` +
+      `foreign rows seen ${verdict.foreignRowsSeen}`,
+    `  fingerprint ${verdict.fingerprint}`,
+  ];
+  if (verdict.findings.length === 0) lines.push('  no findings');
+  for (const finding of verdict.findings) {
+    lines.push(`  - ${finding.kind} (${finding.severity}, ${finding.count}): ${finding.summary}`);
+    if (finding.samples.length > 0) lines.push(`      e.g. ${finding.samples.join('; ')}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,374 @@
+/**
+ * The downloaded file: read as a stream through csv-parse, judged against "The export file"
+ * in TARGET.md, then handed row by row to the shared row judgement.
+ *
+ * csv-parse's messages quote the input they choke on, and its errors carry the offending
+ * record, so only an error's code ever leaves this module, with a line number of our own.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse';
+import {
+  EXPORT_COLUMNS,
+  EXPORT_CONTENT_TYPE,
+  EXPORT_HEADER,
+  FORMULA_ESCAPE,
+  FORMULA_TRIGGERS,
+  UTF8_BOM_BYTES,
+  exportFilename,
+} from '../contract.ts';
+import { rowRef } from './refs.ts';
+import { RowJudge, Tally } from './row-judge.ts';
+import type { ExportResponse, Finding, FindingKind, Knowledge, Subject, Verdict } from './types.ts';
+
+/**
+ * A real record is far below this. Past it the record delimiter is not what the file uses,
+ * and reading on would hold the whole file in one record.
+ */
+const MAX_RECORD_CHARS = 64 * 1024;
+/** Leading whitespace tolerated before deciding what kind of body this is. */
+const SNIFF_LIMIT = 1024;
+const BOM = Buffer.from(UTF8_BOM_BYTES);
+const LF = 0x0a;
+const WHITESPACE_BYTES = new Set([0x20, 0x09, 0x0d, 0x0a]);
+const OTHER_DELIMITERS: readonly { readonly delimiter: string; readonly name: string }[] = [
+  { delimiter: ';', name: 'semicolons' },
+  { delimiter: '\t', name: 'tabs' },
+  { delimiter: '|', name: 'pipes' },
+];
+
+type BodyKind = 'csv' | 'empty' | 'html' | 'json';
+
+/** What the raw bytes showed before and around the CSV itself. */
+interface BodyFacts {
+  kind: BodyKind | undefined;
+  leadingBoms: number;
+  lastByte: number | undefined;
+  sourceFailed: boolean;
+}
+
+/** Where the file's columns sit, per contract column; `undefined` is a column the file lacks. */
+interface ColumnPlan {
+  readonly width: number;
+  readonly positions: readonly (number | undefined)[];
+}
+
+class StopReading extends Error {}
+
+export async function judgeExport(
+  body: AsyncIterable<Uint8Array | string>,
+  subject: Subject,
+  knowledge: Knowledge,
+  response?: ExportResponse,
+): Promise<Verdict> {
+  const judge = new RowJudge('file', subject, knowledge);
+  const facts: BodyFacts = { kind: undefined, leadingBoms: 0, lastByte: undefined, sourceFailed: false };
+  const reader = new RecordReader(judge);
+  const findings: Finding[] = [];
+  let readToEnd = false;
+
+  try {
+    const parser = parse({
+      bom: false,
+      raw: true,
+      relax_column_count: true,
+      record_delimiter: ['\r\n', '\n'],
+      max_record_size: MAX_RECORD_CHARS,
+      // Records are judged as csv-parse meets them and none is passed on, so nothing queues
+      // up and a later parse error cannot discard rows that were already read.
+      on_record: (record: unknown, context) => {
+        reader.read(fieldsOf(record), context.raw ?? '');
+        return null;
+      },
+    });
+    await pipeline(Readable.from(bytesAfterHead(body, facts)), parser, drain);
+    readToEnd = facts.kind === 'csv';
+  } catch (error) {
+    if (facts.sourceFailed) {
+      findings.push(finding('stream-error', `the body failed while being read, after ${reader.recordsRead} complete record(s) counting the header; the file was not judged whole`));
+    } else if (!(error instanceof StopReading)) {
+      const code = csvErrorCode(error);
+      findings.push(
+        code === undefined
+          ? { ...finding('oracle-error', 'the oracle failed while reading the file; nothing can be concluded from it'), severity: 'inconclusive' }
+          : finding('malformed-csv', `csv-parse stopped with ${code} in the record starting at line ${reader.nextLine}`),
+      );
+    }
+  }
+
+  findings.push(...bodyFindings(facts, reader, readToEnd));
+  findings.push(...reader.findings());
+  if (response) findings.push(...responseFindings(response, subject.organizationId));
+  return judge.verdict({ readToEnd, formatFindings: findings });
+}
+
+/** Reads records in order: the first is the header, the rest are rows for the judge. */
+class RecordReader {
+  readonly #judge: RowJudge;
+  #plan: ColumnPlan | undefined;
+  #headerFinding: Finding | undefined;
+  #lastRecordLine = 0;
+  readonly #lineEndings = new Tally();
+  readonly #formulas = new Tally();
+  readonly #encoding = new Tally();
+  recordsRead = 0;
+  /** The physical line where the next record starts; quoted line breaks count as lines. */
+  nextLine = 1;
+
+  constructor(judge: RowJudge) {
+    this.#judge = judge;
+  }
+
+  get lastRecordLine(): number {
+    return this.#lastRecordLine;
+  }
+
+  read(fields: readonly string[] | undefined, raw: string): void {
+    const line = this.nextLine;
+    this.#lastRecordLine = line;
+    this.recordsRead += 1;
+    // csv-parse keeps the first character of the record delimiter in `raw` and drops the
+    // rest, so a CRLF record ends in CR and an LF-only record in LF.
+    this.nextLine += countLineFeeds(raw) + (raw.endsWith('\r') ? 1 : 0);
+    if (raw.endsWith('\n')) this.#lineEndings.add(`line ${line}`);
+    if (fields === undefined) throw new Error('csv-parse gave a record without fields');
+
+    if (this.recordsRead === 1) {
+      const { plan, problem } = planColumns(fields);
+      this.#plan = plan;
+      this.#headerFinding = problem;
+      if (plan === undefined) throw new StopReading();
+      return;
+    }
+    const plan = this.#plan;
+    if (plan === undefined) throw new StopReading();
+    if (fields.length !== plan.width) {
+      this.#judge.rejectShape(`line ${line}`, `(${fields.length} fields where the header has ${plan.width})`);
+      return;
+    }
+
+    const escapedCells = plan.positions.map((position) => (position === undefined ? undefined : fields[position]));
+    const cells = escapedCells.map((cell) => (cell === undefined ? undefined : unescapeFormula(cell)));
+    const sample = `line ${line} ${rowRef({ patientId: cells[0] ?? '', providerId: cells[3] ?? '' })}`;
+    fields.forEach((field, position) => {
+      const column = columnName(plan, position);
+      if (beginsWithFormulaTrigger(field)) this.#formulas.add(`${sample} (${column})`);
+      if (field.includes('\uFFFD')) this.#encoding.add(`${sample} (${column})`);
+    });
+    this.#judge.observe(cells, `line ${line}`);
+  }
+
+  findings(): Finding[] {
+    const found: Finding[] = [];
+    if (this.#headerFinding) found.push(this.#headerFinding);
+    if (this.#lineEndings.count > 0) {
+      found.push(finding('line-endings', `${this.#lineEndings.count} record(s) end with LF alone where CRLF is required`, this.#lineEndings));
+    }
+    if (this.#formulas.count > 0) {
+      found.push(finding('formula-unescaped', `${this.#formulas.count} cell(s) begin with = + - @ TAB or CR without the ' prefix, so a spreadsheet may run them`, this.#formulas));
+    }
+    if (this.#encoding.count > 0) {
+      found.push(finding('encoding', `${this.#encoding.count} cell(s) hold bytes that are not valid UTF-8`, this.#encoding));
+    }
+    return found;
+  }
+}
+
+/** The header decides where each contract column is read; without the row's identity, nothing can be judged. */
+function planColumns(header: readonly string[]): { plan?: ColumnPlan; problem?: Finding } {
+  const contract: readonly string[] = EXPORT_HEADER;
+  if (header.length === contract.length && header.every((name, index) => name === contract[index])) {
+    return { plan: { width: contract.length, positions: contract.map((_, index) => index) } };
+  }
+  const only = header.length === 1 ? header[0] : undefined;
+  const other = only === undefined ? undefined : OTHER_DELIMITERS.find(({ delimiter }) => sameList(only.split(delimiter), contract));
+  if (other) {
+    return { problem: finding('wrong-delimiter', `the file is separated by ${other.name}, not commas; its rows were not judged`) };
+  }
+
+  // Same width means columns were renamed in place, so the others are read where they stand.
+  const positions = contract.map((name, index) => {
+    const found = header.indexOf(name);
+    return found >= 0 ? found : header.length === contract.length ? index : undefined;
+  });
+  const missing = contract.filter((name) => !header.includes(name));
+  const unknownNames = header.filter((name) => !contract.includes(name)).length;
+  const present = header.filter((name) => contract.includes(name));
+  const reordered = !sameList(present, contract.filter((name) => present.includes(name)));
+  const details = [
+    header.length !== contract.length ? `${header.length} column(s) where ${contract.length} are expected` : undefined,
+    missing.length > 0 ? `missing ${missing.join(', ')}` : undefined,
+    unknownNames > 0 ? `${unknownNames} column name(s) not in the contract` : undefined,
+    reordered ? 'columns out of the contract order' : undefined,
+  ].filter((detail) => detail !== undefined);
+
+  const identity = ['patient_id', 'provider_id', 'last_visit'].map((name) => positions[contract.indexOf(name)]);
+  if (identity.some((position) => position === undefined)) {
+    return { problem: finding('header-drift', `the header differs from the contract: ${details.join('; ')}; rows cannot be identified, so none was judged`) };
+  }
+  return {
+    plan: { width: header.length, positions },
+    problem: finding('header-drift', `the header differs from the contract: ${details.join('; ')}`),
+  };
+}
+
+function bodyFindings(facts: BodyFacts, reader: RecordReader, readToEnd: boolean): Finding[] {
+  switch (facts.kind) {
+    case undefined:
+      return [];
+    case 'empty':
+      return [finding('empty-body', facts.leadingBoms > 0 ? 'the body holds a byte-order mark and nothing else' : 'the body is empty')];
+    case 'html':
+      return [finding('not-csv', 'the body is an HTML or XML page, not CSV')];
+    case 'json':
+      return [finding('not-csv', 'the body is JSON, not CSV')];
+    case 'csv': {
+      const found: Finding[] = [];
+      if (facts.leadingBoms === 0) found.push(finding('bom', 'the file does not begin with a UTF-8 byte-order mark'));
+      if (facts.leadingBoms > 1) found.push(finding('bom', `the file begins with ${facts.leadingBoms} byte-order marks where one is expected`));
+      if (readToEnd && reader.recordsRead === 0) found.push(finding('header-drift', 'the file has no header row'));
+      if (readToEnd && reader.recordsRead > 0 && facts.lastByte !== LF) {
+        const tally = new Tally();
+        tally.add(`line ${reader.lastRecordLine}`);
+        found.push(finding('truncated-record', 'the last record does not end with CRLF: the file is cut short or lacks its final line ending', tally));
+      }
+      return found;
+    }
+  }
+}
+
+function responseFindings(response: ExportResponse, organizationId: string | null): Finding[] {
+  const found: Finding[] = [];
+  if (response.contentType !== undefined && !isCsvContentType(response.contentType)) {
+    const got = response.contentType === null ? 'no Content-Type' : `Content-Type ${quoteHeader(response.contentType)}`;
+    found.push(finding('content-type', `the response has ${got} where ${EXPORT_CONTENT_TYPE} is required`));
+  }
+  if (response.filename !== undefined) {
+    const days = response.today === undefined ? recentUtcDays() : [response.today];
+    const allowed = days.map((day) => exportFilename(organizationId, day));
+    if (response.filename === null || !allowed.includes(response.filename)) {
+      const got = response.filename === null ? 'names no file' : `names the file ${quoteHeader(response.filename)}`;
+      found.push(finding('filename', `the response ${got} where ${allowed.join(' or ')} is required`));
+    }
+  }
+  return found;
+}
+
+/** Media type and charset are case-insensitive (RFC 9110); nothing else may differ. */
+function isCsvContentType(value: string | null): boolean {
+  if (value === null) return false;
+  const [mediaType, ...parameters] = value.split(';').map((part) => part.trim());
+  if (mediaType?.toLowerCase() !== 'text/csv' || parameters.length !== 1) return false;
+  return /^charset\s*=\s*(?:utf-8|"utf-8")$/i.test(parameters[0] ?? '');
+}
+
+/** A download that starts before midnight UTC is named for the day before. */
+function recentUtcDays(): string[] {
+  const now = Date.now();
+  return [now, now - 86_400_000].map((time) => new Date(time).toISOString().slice(0, 10));
+}
+
+/** Headers are not patient data, but a hostile or broken server could send anything. */
+function quoteHeader(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
+
+/**
+ * Passes the body on to csv-parse after the byte-order marks, once the head has shown the
+ * body to be CSV at all; an HTML error page or a JSON error is not parsed.
+ */
+async function* bytesAfterHead(body: AsyncIterable<Uint8Array | string>, facts: BodyFacts): AsyncGenerator<Buffer> {
+  let head: Buffer | undefined = Buffer.alloc(0);
+  try {
+    for await (const chunk of body) {
+      const bytes = toBytes(chunk);
+      if (bytes.length === 0) continue;
+      facts.lastByte = bytes[bytes.length - 1];
+      if (head === undefined) {
+        yield bytes;
+        continue;
+      }
+      head = Buffer.concat([head, bytes]);
+      const rest = settleHead(head, false, facts);
+      if (rest === undefined) continue;
+      head = undefined;
+      if (facts.kind !== 'csv') return;
+      yield rest;
+    }
+  } catch (error) {
+    facts.sourceFailed = true;
+    throw error;
+  }
+  if (head === undefined) return;
+  const rest = settleHead(head, true, facts);
+  if (facts.kind === 'csv' && rest !== undefined) yield rest;
+}
+
+/** Counts and strips leading byte-order marks and sniffs the body's kind; `undefined` asks for more bytes. */
+function settleHead(head: Buffer, ended: boolean, facts: BodyFacts): Buffer | undefined {
+  let offset = 0;
+  let boms = 0;
+  while (head.length - offset >= BOM.length && head.subarray(offset, offset + BOM.length).equals(BOM)) {
+    offset += BOM.length;
+    boms += 1;
+  }
+  const rest = head.subarray(offset);
+  const mayBeBom = rest.length < BOM.length && BOM.subarray(0, rest.length).equals(rest);
+  const significant = rest.findIndex((byte) => !WHITESPACE_BYTES.has(byte));
+  if (!ended && (mayBeBom || (significant === -1 && rest.length < SNIFF_LIMIT))) return undefined;
+
+  const first = significant === -1 ? undefined : String.fromCharCode(rest[significant] ?? 0);
+  facts.leadingBoms = boms;
+  facts.kind = rest.length === 0 ? 'empty' : first === '<' ? 'html' : first === '{' || first === '[' ? 'json' : 'csv';
+  return rest;
+}
+
+function toBytes(chunk: unknown): Buffer {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw new TypeError('the body yielded a chunk that is neither bytes nor text');
+}
+
+/** `on_record` passes nothing on; the parser's readable side only has to be run to its end. */
+async function drain(records: AsyncIterable<unknown>): Promise<void> {
+  for await (const record of records) throw new Error(`csv-parse passed on a ${typeof record} it should have kept`);
+}
+
+/** With `raw`, csv-parse hands `on_record` an object holding the record rather than the record. */
+function fieldsOf(record: unknown): readonly string[] | undefined {
+  const fields: unknown = typeof record === 'object' && record !== null && 'record' in record ? record.record : record;
+  return Array.isArray(fields) && fields.every((field) => typeof field === 'string') ? fields : undefined;
+}
+
+function csvErrorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  return typeof error.code === 'string' && /^(?:CSV_|INVALID_)[A-Z_]+$/.test(error.code) ? error.code : undefined;
+}
+
+function beginsWithFormulaTrigger(cell: string): boolean {
+  return FORMULA_TRIGGERS.includes(cell.charAt(0));
+}
+
+function unescapeFormula(cell: string): string {
+  return cell.startsWith(FORMULA_ESCAPE) && FORMULA_TRIGGERS.includes(cell.charAt(1)) ? cell.slice(1) : cell;
+}
+
+/** Contract names only: an unknown header name may be a data cell if the header is missing. */
+function columnName(plan: ColumnPlan, position: number): string {
+  const index = plan.positions.indexOf(position);
+  return EXPORT_COLUMNS[index]?.name ?? `column ${position + 1}`;
+}
+
+function countLineFeeds(text: string): number {
+  let count = 0;
+  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) count += 1;
+  return count;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
+}
+
+function finding(kind: FindingKind, summary: string, tally?: Tally): Finding {
+  return { kind, severity: 'fail', summary, count: tally?.count ?? 1, samples: tally?.samples ?? [] };
+}

@@ -1,0 +1,57 @@
+/**
+ * The JSON list and the page's table: they show raw values, so there is no CSV or formula
+ * judgement here, only the shared row judgement. Items arrive from a response, so their
+ * shape is checked at run time before they are trusted as rows.
+ */
+import type { PatientTreated } from '../../fixtures/dataset.ts';
+import { EXPORT_COLUMNS } from '../contract.ts';
+import { rowRef } from './refs.ts';
+import { RowJudge } from './row-judge.ts';
+import type { Finding, Knowledge, Subject, Verdict } from './types.ts';
+
+export async function judgeRows(
+  rows: AsyncIterable<PatientTreated> | Iterable<PatientTreated>,
+  surface: 'api' | 'page',
+  subject: Subject,
+  knowledge: Knowledge,
+): Promise<Verdict> {
+  const judge = new RowJudge(surface, subject, knowledge);
+  const itemName = surface === 'api' ? 'item' : 'row';
+  let position = 0;
+  try {
+    for await (const item of rows) {
+      position += 1;
+      const location = `${itemName} ${position}`;
+      const problem = shapeProblem(item);
+      if (problem === undefined) judge.observe(EXPORT_COLUMNS.map((column) => String(item[column.field])), location);
+      else judge.rejectShape(identifiableLocation(item, location), problem);
+    }
+  } catch {
+    const stopped: Finding = {
+      kind: 'stream-error',
+      severity: 'fail',
+      summary: `the ${surface === 'api' ? 'list' : 'table'} failed while being read, after ${position} ${itemName}(s); it was not judged whole`,
+      count: 1,
+      samples: [],
+    };
+    return judge.verdict({ readToEnd: false, formatFindings: [stopped] });
+  }
+  return judge.verdict({ readToEnd: true, formatFindings: [] });
+}
+
+/** Names the offending fields only: their values may be anything, patient data included. */
+function shapeProblem(item: unknown): string | undefined {
+  if (typeof item !== 'object' || item === null) return '(not an object)';
+  const wrong = EXPORT_COLUMNS.filter((column) => {
+    const value: unknown = Reflect.get(item, column.field);
+    return column.field === 'visits' ? typeof value !== 'number' || !Number.isFinite(value) : typeof value !== 'string';
+  }).map((column) => column.field);
+  return wrong.length > 0 ? `(wrong or missing ${wrong.join(', ')})` : undefined;
+}
+
+function identifiableLocation(item: unknown, location: string): string {
+  if (typeof item !== 'object' || item === null) return location;
+  const patientId: unknown = Reflect.get(item, 'patientId');
+  const providerId: unknown = Reflect.get(item, 'providerId');
+  return typeof patientId === 'string' && typeof providerId === 'string' ? `${location} ${rowRef({ patientId, providerId })}` : location;
+}
