@@ -1,0 +1,28 @@
+// @ts-check
+import js from '@eslint/js';
+import playwright from 'eslint-plugin-playwright';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'test-results/', 'playwright-report/', 'blob-report/', 'pacts/'] },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    files: ['e2e/**/*.ts'],
+    ...playwright.configs['flat/recommended'],
+    rules: {
+      ...playwright.configs['flat/recommended'].rules,
+      // Isolation assertions live in the support module's matchers (toBeIsolated, toAnswer).
+      'playwright/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect.soft'] }],
+      'playwright/no-conditional-in-test': 'error',
+      'playwright/no-skipped-test': ['error', { allowConditional: true }],
+      'playwright/require-top-level-describe': 'off',
+    },
+  },
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-empty-pattern': 'off',
+    },
+  },
+);
