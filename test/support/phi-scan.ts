@@ -1,0 +1,80 @@
+/**
+ * Searches everything a run produced for the dataset's patient names and dates of birth.
+ * Reports say where PHI was found and what kind, never the value itself, so the proof
+ * cannot leak what it looks for.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import type { Dataset } from '../../fixtures/dataset.ts';
+
+export interface PhiFinding {
+  readonly where: string;
+  readonly kind: 'patient name' | 'date of birth';
+}
+
+export function findPhi(sources: ReadonlyMap<string, string>, dataset: Dataset): PhiFinding[] {
+  const needles = new Map<string, PhiFinding['kind']>();
+  for (const row of dataset.rows) {
+    for (const form of spellings(row.patientName)) needles.set(form, 'patient name');
+    needles.set(row.dateOfBirth, 'date of birth');
+  }
+  const findings: PhiFinding[] = [];
+  for (const [where, text] of sources) {
+    for (const [needle, kind] of needles) {
+      if (text.includes(needle)) findings.push({ where, kind });
+    }
+  }
+  return findings;
+}
+
+/** The text of every file below a folder, with the HTML report's embedded zip and the JSON report's attachments opened. */
+export function artifactTexts(root: string): Map<string, string> {
+  const texts = new Map<string, string>();
+  const visit = (path: string): void => {
+    if (statSync(path).isDirectory()) {
+      for (const entry of readdirSync(path)) visit(join(path, entry));
+      return;
+    }
+    const name = relative(root, path);
+    const content = readFileSync(path);
+    texts.set(name, content.toString('utf8'));
+    if (name.endsWith('.zip')) for (const [entry, text] of unzip(content)) texts.set(`${name}!${entry}`, text);
+    const embedded = content.toString('utf8').match(/data:application\/zip;base64,([A-Za-z0-9+/=]+)/);
+    if (embedded?.[1]) for (const [entry, text] of unzip(Buffer.from(embedded[1], 'base64'))) texts.set(`${name}!${entry}`, text);
+    if (name.endsWith('.json')) {
+      for (const [index, body] of [...content.toString('utf8').matchAll(/"body":\s*"([A-Za-z0-9+/=]+)"/g)].entries()) {
+        texts.set(`${name}#attachment-${index}`, Buffer.from(body[1] ?? '', 'base64').toString('utf8'));
+      }
+    }
+  };
+  visit(root);
+  return texts;
+}
+
+/** A name as it reads raw, inside JSON, and in a CSV cell. */
+function spellings(name: string): string[] {
+  return [...new Set([name, JSON.stringify(name).slice(1, -1), name.replaceAll('"', '""')])];
+}
+
+/** Just enough of the zip format (central directory, stored or deflated) for reports. */
+function unzip(zip: Buffer): Map<string, string> {
+  const entries = new Map<string, string>();
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0) return entries;
+  let offset = zip.readUInt32LE(end + 16);
+  for (let count = zip.readUInt16LE(end + 10); count > 0; count--) {
+    if (zip.readUInt32LE(offset) !== 0x02014b50) break;
+    const method = zip.readUInt16LE(offset + 10);
+    const size = zip.readUInt32LE(offset + 20);
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const skip = nameLength + zip.readUInt16LE(offset + 30) + zip.readUInt16LE(offset + 32);
+    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
+    const local = zip.readUInt32LE(offset + 42);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(start, start + size);
+    entries.set(name, (method === 8 ? inflateRawSync(data) : data).toString('utf8'));
+    offset += 46 + skip;
+  }
+  return entries;
+}
