@@ -9,7 +9,6 @@ process.env.PLAYWRIGHT_NO_COPY_PROMPT = '1';
 const artifacts = process.env.SUITE_ARTIFACTS_DIR ?? '.';
 
 export default defineConfig({
-  testDir: './e2e',
   outputDir: `${artifacts}/test-results`,
   fullyParallel: true,
   forbidOnly: Boolean(process.env.CI),
@@ -39,7 +38,10 @@ export default defineConfig({
     launchOptions: { executablePath: chromiumExecutable(), args: QUIET_CHROMIUM_ARGS },
   },
   projects: [
-    { name: 'sign-in', testMatch: /.*\.setup\.ts/ },
-    { name: 'isolation', testMatch: /.*\.spec\.ts/, dependencies: ['sign-in'] },
+    { name: 'sign-in', testDir: './e2e', testMatch: /.*\.setup\.ts/ },
+    { name: 'isolation', testDir: './e2e', testMatch: /.*\.spec\.ts/, dependencies: ['sign-in'] },
+    // The consumer writes the pact file that the provider verification then replays.
+    { name: 'contracts-consumer', testDir: './contracts', testMatch: /.*\.consumer\.spec\.ts/ },
+    { name: 'contracts-provider', testDir: './contracts', testMatch: /.*\.provider\.spec\.ts/, dependencies: ['contracts-consumer'] },
   ],
 });

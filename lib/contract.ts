@@ -33,3 +33,19 @@ export const EXPORT_CONTENT_TYPE = 'text/csv; charset=utf-8';
 export function exportFilename(organizationId: string | null, date: string): string {
   return `patients-treated-${organizationId ?? 'all'}-${date}.csv`;
 }
+
+/**
+ * The exact bytes a correct export of these rows is, per TARGET.md: BOM, header, CRLF after
+ * every record, formula-like cells prefixed with a quote before RFC 4180 quoting. Contracts
+ * pin the body with it; the sandbox keeps its own writer so judge and judged stay apart.
+ */
+export function exportBody(rows: Iterable<PatientTreated>): string {
+  const records = [EXPORT_HEADER.join(EXPORT_DELIMITER)];
+  for (const row of rows) records.push(EXPORT_COLUMNS.map((column) => exportCell(String(row[column.field]))).join(EXPORT_DELIMITER));
+  return `\uFEFF${records.join(EXPORT_RECORD_TERMINATOR)}${EXPORT_RECORD_TERMINATOR}`;
+}
+
+function exportCell(value: string): string {
+  const escaped = FORMULA_TRIGGERS.some((trigger) => value.startsWith(trigger)) ? `${FORMULA_ESCAPE}${value}` : value;
+  return /[",\r\n]/.test(escaped) ? `"${escaped.replaceAll('"', '""')}"` : escaped;
+}

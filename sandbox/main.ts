@@ -2,7 +2,8 @@
  * `npm run sandbox`: the dashboard stand-in on 127.0.0.1, for a person to click through or
  * for a suite run against TARGET_URL. SANDBOX_VARIANT picks a bug to bring back,
  * SANDBOX_PORT a port (0, the default, takes any free one). The dataset follows DATASET_SEED,
- * DATASET_TENANTS and DATASET_ROWS, as the suite's ground truth does.
+ * DATASET_TENANTS and DATASET_ROWS, as the suite's ground truth does. SANDBOX_TEST_MODE=1
+ * adds the provider-state endpoint that contract verification seeds through (docs/contracts.md).
  */
 import { sandboxPassword } from '../fixtures/credentials.ts';
 import { generateDataset, type Dataset } from '../fixtures/dataset.ts';
@@ -10,14 +11,14 @@ import { datasetOptionsFromEnv } from '../fixtures/options.ts';
 import { startSandbox } from './server.ts';
 import { VARIANT_DESCRIPTIONS, parseVariant, type VariantName } from './variants.ts';
 
-function configuration(env: NodeJS.ProcessEnv): { variant: VariantName; port: number; dataset: Dataset } {
+function configuration(env: NodeJS.ProcessEnv): { variant: VariantName; port: number; dataset: Dataset; testMode: boolean } {
   const variant = parseVariant(env.SANDBOX_VARIANT);
   const rawPort = env.SANDBOX_PORT ?? '';
   const port = rawPort === '' ? 0 : Number(rawPort);
   if (!/^\d*$/.test(rawPort) || !Number.isInteger(port) || port > 65_535) {
     throw new Error(`SANDBOX_PORT must be a port number from 0 to 65535, got "${rawPort}"`);
   }
-  return { variant, port, dataset: generateDataset(datasetOptionsFromEnv(env)) };
+  return { variant, port, dataset: generateDataset(datasetOptionsFromEnv(env)), testMode: env.SANDBOX_TEST_MODE === '1' };
 }
 
 let settings: ReturnType<typeof configuration>;
@@ -31,6 +32,7 @@ try {
 const sandbox = await startSandbox(settings);
 console.log(`Clinical Dashboard sandbox at ${sandbox.url}`);
 console.log(`variant: ${sandbox.variant} (${VARIANT_DESCRIPTIONS[sandbox.variant]})`);
+if (settings.testMode) console.log('test mode: POST /_test/state replaces all data (for contract verification)');
 console.log('personas:');
 for (const persona of sandbox.dataset.personas) {
   console.log(`  ${persona.key.padEnd(14)} ${persona.email.padEnd(30)} ${sandboxPassword(persona)}`);

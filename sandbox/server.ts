@@ -22,6 +22,11 @@ export interface SandboxOptions {
   readonly port?: number;
   /** Rows per page of the web UI's table. */
   readonly uiPageSize?: number;
+  /**
+   * Exposes `POST /_test/state`, which replaces all data with the posted organisations,
+   * personas and rows, for contract verification. Off by default: no real dashboard has it.
+   */
+  readonly testMode?: boolean;
 }
 
 export interface Sandbox {
@@ -33,7 +38,9 @@ export interface Sandbox {
 }
 
 interface Dashboard {
-  readonly database: ClinicalDatabase;
+  /** Replaced whole when a test-mode state is seeded. */
+  database: ClinicalDatabase;
+  readonly testMode: boolean;
   readonly variant: VariantName;
   readonly uiPageSize: number;
   /** Used by the cross-tenant-cache variant only. */
@@ -54,6 +61,8 @@ const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 500;
 const DEFAULT_UI_PAGE_SIZE = 25;
 const MAX_BODY_BYTES = 16 * 1024;
+/** A provider state carries a handful of tenants and rows; this is generous for it. */
+const MAX_STATE_BODY_BYTES = 1024 * 1024;
 /** Export rows are sent in batches of about this many characters rather than one write per row. */
 const WRITE_BATCH_CHARS = 64 * 1024;
 const EVERY_TENANT: RowScope = { kind: 'every-tenant' };
@@ -66,8 +75,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (!Number.isInteger(uiPageSize) || uiPageSize < 1 || uiPageSize > MAX_PAGE_SIZE) {
     throw new RangeError(`uiPageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${uiPageSize}`);
   }
-  const database = await openDatabase(dataset);
-  const dashboard: Dashboard = { database, variant, uiPageSize, exportCache: new Map() };
+  const dashboard: Dashboard = { database: await openDatabase(dataset), testMode: options.testMode ?? false, variant, uiPageSize, exportCache: new Map() };
 
   const inFlight = new Set<Promise<void>>();
   const server = createServer((request, response) => {
@@ -83,7 +91,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       });
     });
   } catch (error) {
-    database.close();
+    dashboard.database.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
@@ -95,7 +103,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await closed;
     // A handler cut off mid-export still holds a statement; the database closes after it lets go.
     await Promise.allSettled(inFlight);
-    database.close();
+    dashboard.database.close();
   };
   return {
     url: `http://127.0.0.1:${port}`,
@@ -126,11 +134,17 @@ const ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
   '/patients-treated': { GET: patientsTreatedPage },
 };
 
+/** Routes that exist only in test mode. */
+const TEST_MODE_ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
+  '/_test/state': { POST: seedState },
+};
+
 async function respond(dashboard: Dashboard, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://sandbox.invalid');
   const isApi = url.pathname.startsWith('/api/');
   try {
-    const route = Object.hasOwn(ROUTES, url.pathname) ? ROUTES[url.pathname] : undefined;
+    const routes = dashboard.testMode ? { ...ROUTES, ...TEST_MODE_ROUTES } : ROUTES;
+    const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
     if (!route) {
       if (isApi) throw new HttpError(404, 'not_found', 'No such endpoint.');
       sendHtml(response, 404, page('Not found', '<main><h1>Not found</h1><p><a href="/">Clinical Dashboard</a></p></main>', ''));
@@ -168,6 +182,32 @@ async function signIn(dashboard: Dashboard, request: IncomingMessage, response: 
   if (!user) throw new HttpError(401, 'invalid_credentials', 'Invalid email or password.');
   const token = dashboard.database.createSession(user.id);
   response.writeHead(204, { 'Set-Cookie': `${SESSION_COOKIE}=${token}; ${SESSION_COOKIE_ATTRIBUTES}`, 'Cache-Control': 'no-store' });
+  response.end();
+}
+
+/**
+ * Test mode only: the posted organisations, personas (each with the sandbox password of its
+ * key) and rows become the whole of the data, as a provider state of a contract describes.
+ */
+async function seedState(dashboard: Dashboard, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const body = await readJsonBody(request, MAX_STATE_BODY_BYTES);
+  if (!isRecord(body) || !Array.isArray(body.organizations) || !Array.isArray(body.personas) || !Array.isArray(body.rows)) {
+    throw new HttpError(400, 'invalid_parameter', 'The body must be JSON with arrays organizations, personas and rows.');
+  }
+  const state = body as unknown as Pick<Dataset, 'organizations' | 'personas' | 'rows'>;
+  const seeded = await openDatabase({
+    options: { seed: 0, tenants: state.organizations.length, rows: state.rows.length },
+    organizations: state.organizations,
+    personas: state.personas,
+    canaries: [],
+    rows: state.rows,
+  }).catch((error: unknown) => {
+    throw new HttpError(400, 'invalid_parameter', `The state could not be seeded: ${error instanceof Error ? error.message : 'unknown error'}.`);
+  });
+  const previous = dashboard.database;
+  dashboard.database = seeded;
+  previous.close();
+  response.writeHead(204, { 'Cache-Control': 'no-store' });
   response.end();
 }
 
@@ -648,12 +688,12 @@ function redirect(response: ServerResponse, location: string): void {
   response.end();
 }
 
-async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+async function readJsonBody(request: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'payload_too_large', `The body may hold at most ${MAX_BODY_BYTES} bytes.`);
+    if (size > maxBytes) throw new HttpError(413, 'payload_too_large', `The body may hold at most ${maxBytes} bytes.`);
     chunks.push(chunk);
   }
   try {

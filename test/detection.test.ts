@@ -62,6 +62,21 @@ const MUST_CATCH: Readonly<Record<BadVariant, readonly RegExp[]>> = {
   ],
 };
 
+/**
+ * For each scoping bug, the contract interactions whose verification it must break; the
+ * failure must name them.
+ */
+const CONTRACT_MUST_BREAK: Readonly<Partial<Record<BadVariant, readonly string[]>>> = {
+  'incident-2025-06-09': ['a clinic user exports its patients treated'],
+  'frontend-only-fix': ['a clinic user lists its patients treated', 'a health_system user exports its patients treated'],
+  'trusted-org-param': ["a clinic user asks for another organisation's export", "a health_system user asks for another organisation's list"],
+  'export-without-session': ["an anonymous caller exports beside a clinic user's tenant"],
+  'health-system-unscoped': ['a health_system user exports its patients treated'],
+  'export-drops-rows': ['a clinic user exports its patients treated', 'the Luna admin exports its patients treated'],
+  'extra-columns': ['a health_system user exports its patients treated'],
+};
+const CONTRACT_CHECK = /the patients-treated API keeps every interaction of the page's contract/;
+
 const dataset = generateDataset(datasetOptionsFromEnv());
 const runs: SuiteRun[] = [];
 after(() => {
@@ -109,6 +124,13 @@ describe('the suite on each known-bad sandbox variant', () => {
         assert.ok(
           failed.some((outcome) => expected.test(outcome.title)),
           `no failing check matches ${expected} on ${variant}; failed: ${failed.map((outcome) => outcome.title).join('; ') || 'none'}`,
+        );
+      }
+      const contract = failed.find((outcome) => CONTRACT_CHECK.test(outcome.title));
+      for (const interaction of CONTRACT_MUST_BREAK[variant] ?? []) {
+        assert.ok(
+          contract?.errors.some((message) => message.includes(interaction)),
+          `contract verification on ${variant} did not name the broken interaction "${interaction}"`,
         );
       }
       for (const outcome of failed) {
