@@ -315,6 +315,38 @@ describe('the correct sandbox', () => {
   });
 });
 
+describe('test mode', () => {
+  const seed = (sandbox: Sandbox, body: unknown) =>
+    fetch(urlOf(sandbox, '/_test/state'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  test('without it there is no state endpoint', async () => {
+    const sandbox = await startSandbox({ dataset });
+    try {
+      const response = await seed(sandbox, { organizations: [], personas: [], rows: [] });
+      assert.equal(response.status, 404);
+      await response.body?.cancel();
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('with it a posted state becomes the whole of the data', async () => {
+    const sandbox = await startSandbox({ dataset, testMode: true });
+    try {
+      const mhs = personaOf('mhs-clinic');
+      const organizations = dataset.organizations.slice(0, 2);
+      const rows = dataset.rows.filter((row) => organizations.some((organization) => organization.id === row.providerId)).slice(0, 5);
+      assert.equal((await seed(sandbox, { organizations, personas: [mhs], rows })).status, 204);
+      const cookie = await signIn(sandbox, 'mhs-clinic');
+      assert.deepEqual(await listAll(sandbox, cookie), rows.filter((row) => row.providerId === mhs.organizationId));
+      assert.equal((await postSession(sandbox, personaOf('luna-admin').email, sandboxPassword(personaOf('luna-admin')))).status, 401);
+      await expectError(await seed(sandbox, { organizations }), 400, 'invalid_parameter');
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
 describe('parseVariant', () => {
   test('nothing set means the correct dashboard', () => {
     assert.equal(parseVariant(undefined), 'correct');
