@@ -45,6 +45,8 @@ interface BodyFacts {
   leadingBoms: number;
   lastByte: number | undefined;
   sourceFailed: boolean;
+  /** Kept to tell a timeout from other failures; its message is never reported. */
+  sourceError?: unknown;
 }
 
 /** Where the file's columns sit, per contract column; `undefined` is a column the file lacks. */
@@ -85,14 +87,10 @@ export async function judgeExport(
     readToEnd = facts.kind === 'csv';
   } catch (error) {
     if (facts.sourceFailed) {
-      findings.push(finding('stream-error', `the body failed while being read, after ${reader.recordsRead} complete record(s) counting the header; the file was not judged whole`));
+      const why = isTimeout(facts.sourceError) ? ' (the request ran out of time)' : '';
+      findings.push(finding('stream-error', `the body failed while being read${why}, after ${reader.recordsRead} complete record(s) counting the header; the file was not judged whole`));
     } else if (!(error instanceof StopReading)) {
-      const code = csvErrorCode(error);
-      findings.push(
-        code === undefined
-          ? { ...finding('oracle-error', 'the oracle failed while reading the file; nothing can be concluded from it'), severity: 'inconclusive' }
-          : finding('malformed-csv', `csv-parse stopped with ${code} in the record starting at line ${reader.nextLine}`),
-      );
+      findings.push(parseFailure(csvErrorCode(error), reader.nextLine));
     }
   }
 
@@ -212,6 +210,19 @@ function planColumns(header: readonly string[]): { plan?: ColumnPlan; problem?: 
   };
 }
 
+function parseFailure(code: string | undefined, line: number): Finding {
+  if (code === undefined) {
+    return { ...finding('oracle-error', 'the oracle failed while reading the file; nothing can be concluded from it'), severity: 'inconclusive' };
+  }
+  if (code === 'CSV_MAX_RECORD_SIZE') {
+    return finding(
+      'oversized-record',
+      `the record starting at line ${line} runs past ${MAX_RECORD_CHARS / 1024} KiB, far beyond any patient-treated row (a field of that size, or record delimiters the file does not use); the file was not read past it`,
+    );
+  }
+  return finding('malformed-csv', `csv-parse stopped with ${code} in the record starting at line ${line}`);
+}
+
 function bodyFindings(facts: BodyFacts, reader: RecordReader, readToEnd: boolean): Finding[] {
   switch (facts.kind) {
     case undefined:
@@ -279,24 +290,33 @@ function quoteHeader(value: string): string {
  */
 async function* bytesAfterHead(body: AsyncIterable<Uint8Array | string>, facts: BodyFacts): AsyncGenerator<Buffer> {
   let head: Buffer | undefined = Buffer.alloc(0);
+  // When csv-parse fails, the pipeline throws its error into this generator at the `yield`.
+  // Only a failure while waiting on the body is the body's own.
+  let yielding = false;
   try {
     for await (const chunk of body) {
       const bytes = toBytes(chunk);
       if (bytes.length === 0) continue;
       facts.lastByte = bytes[bytes.length - 1];
-      if (head === undefined) {
+      if (head !== undefined) {
+        head = Buffer.concat([head, bytes]);
+        const rest = settleHead(head, false, facts);
+        if (rest === undefined) continue;
+        head = undefined;
+        if (facts.kind !== 'csv') return;
+        yielding = true;
+        yield rest;
+      } else {
+        yielding = true;
         yield bytes;
-        continue;
       }
-      head = Buffer.concat([head, bytes]);
-      const rest = settleHead(head, false, facts);
-      if (rest === undefined) continue;
-      head = undefined;
-      if (facts.kind !== 'csv') return;
-      yield rest;
+      yielding = false;
     }
   } catch (error) {
-    facts.sourceFailed = true;
+    if (!yielding) {
+      facts.sourceFailed = true;
+      facts.sourceError = error;
+    }
     throw error;
   }
   if (head === undefined) return;
@@ -338,6 +358,11 @@ async function drain(records: AsyncIterable<unknown>): Promise<void> {
 function fieldsOf(record: unknown): readonly string[] | undefined {
   const fields: unknown = typeof record === 'object' && record !== null && 'record' in record ? record.record : record;
   return Array.isArray(fields) && fields.every((field) => typeof field === 'string') ? fields : undefined;
+}
+
+/** An AbortSignal.timeout() firing while the body streams errors it with a `TimeoutError`. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === 'TimeoutError';
 }
 
 function csvErrorCode(error: unknown): string | undefined {

@@ -139,7 +139,7 @@ export class RowJudge {
     if (ending.readToEnd) {
       add('missing-canary', this.#missingCanaries(), `${viewer} did not receive its own canary patient`);
       const missing = this.#missingRows();
-      add('missing-rows', missing, `${missing.count} expected row(s) did not reach ${viewer} (${expectations.filtersText})${this.#wholeTenantsMissing(missing)}`);
+      add('missing-rows', missing, `${this.#nothingRead()}${missing.count} expected row(s) did not reach ${viewer} (${expectations.filtersText})${this.#wholeTenantsMissing(missing)}`);
     }
     add('unexpected-rows', this.#unexpected, `${this.#unexpected.count} row(s) of ${viewer}'s own scope within the filters are not in the universe`);
     add('outside-filters', this.#outsideFilters, `${this.#outsideFilters.count} row(s) fall outside the filters (${expectations.filtersText})`);
@@ -183,6 +183,12 @@ export class RowJudge {
       if (!this.#seen.has(key)) missing.add(rowRef({ patientId: canary.patientId, providerId: canary.organizationId }), canary.organizationId);
     }
     return missing;
+  }
+
+  /** An export of its header alone is the plainest way to lose every row; it is said outright. */
+  #nothingRead(): string {
+    if (this.#rowsRead > 0) return '';
+    return this.#surface === 'file' ? 'the file holds its header and no row: ' : `the ${this.#surface === 'api' ? 'list' : 'table'} held no row: `;
   }
 
   #wholeTenantsMissing(missing: Tally): string {

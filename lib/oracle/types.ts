@@ -50,6 +50,7 @@ export type FormatFindingKind =
   | 'bom'
   | 'line-endings'
   | 'truncated-record'
+  | 'oversized-record'
   | 'formula-unescaped'
   | 'encoding'
   | 'content-type'

@@ -13,6 +13,8 @@ export interface PhiFinding {
   readonly kind: 'patient name' | 'date of birth';
 }
 
+const PHI_KINDS: readonly PhiFinding['kind'][] = ['patient name', 'date of birth'];
+
 export function findPhi(sources: ReadonlyMap<string, string>, dataset: Dataset): PhiFinding[] {
   const needles = new Map<string, PhiFinding['kind']>();
   for (const row of dataset.rows) {
@@ -21,9 +23,12 @@ export function findPhi(sources: ReadonlyMap<string, string>, dataset: Dataset):
   }
   const findings: PhiFinding[] = [];
   for (const [where, text] of sources) {
+    // Once per source and kind: the list says where to look, and stays short enough to read.
+    const found = new Set<PhiFinding['kind']>();
     for (const [needle, kind] of needles) {
-      if (text.includes(needle)) findings.push({ where, kind });
+      if (!found.has(kind) && text.includes(needle)) found.add(kind);
     }
+    for (const kind of PHI_KINDS) if (found.has(kind)) findings.push({ where, kind });
   }
   return findings;
 }
@@ -52,9 +57,28 @@ export function artifactTexts(root: string): Map<string, string> {
   return texts;
 }
 
-/** A name as it reads raw, inside JSON, and in a CSV cell. */
+const MARKUP_ESCAPES: readonly (readonly [string, readonly string[]])[] = [
+  ['&', ['&amp;', '&#38;', '&#x26;']],
+  ['"', ['&quot;', '&#34;', '&#x22;']],
+  ["'", ['&apos;', '&#39;', '&#x27;']],
+  ['<', ['&lt;', '&#60;', '&#x3C;']],
+  ['>', ['&gt;', '&#62;', '&#x3E;']],
+  ['\n', ['&#10;', '&#xA;']],
+  ['\r', ['&#13;', '&#xD;']],
+];
+
+/**
+ * A name as it reads raw, inside JSON, in a CSV cell, and in XML or HTML (JUnit's attributes
+ * turn a quote into `&quot;`), so that escaping cannot hide a name from the scan.
+ */
 function spellings(name: string): string[] {
-  return [...new Set([name, JSON.stringify(name).slice(1, -1), name.replaceAll('"', '""')])];
+  const forms = [name, JSON.stringify(name).slice(1, -1), name.replaceAll('"', '""')];
+  for (let variant = 0; variant < 3; variant++) {
+    let markup = name;
+    for (const [character, escapes] of MARKUP_ESCAPES) markup = markup.replaceAll(character, escapes[variant] ?? escapes[0] ?? character);
+    forms.push(markup);
+  }
+  return [...new Set(forms)];
 }
 
 /** Just enough of the zip format (central directory, stored or deflated) for reports. */
@@ -73,7 +97,10 @@ function unzip(zip: Buffer): Map<string, string> {
     const local = zip.readUInt32LE(offset + 42);
     const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
     const data = zip.subarray(start, start + size);
-    entries.set(name, (method === 8 ? inflateRawSync(data) : data).toString('utf8'));
+    const content = method === 8 ? inflateRawSync(data) : data;
+    entries.set(name, content.toString('utf8'));
+    // A report may carry a trace, itself a zip, among its files.
+    if (name.endsWith('.zip')) for (const [entry, text] of unzip(content)) entries.set(`${name}!${entry}`, text);
     offset += 46 + skip;
   }
   return entries;
