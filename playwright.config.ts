@@ -1,9 +1,15 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumExecutable, QUIET_CHROMIUM_ARGS } from './lib/browser.ts';
+import { environmentName, readProfile } from './lib/environment.ts';
 
 // Playwright attaches an ARIA snapshot of the page to every failure, and the page is a
 // table of patients: PHI must never reach a report, so the snapshot is turned off.
 process.env.PLAYWRIGHT_NO_COPY_PROMPT = '1';
+
+// A read-only environment (any production one) runs only the checks tagged @readonly and
+// never the contracts, whose provider verification seeds data.
+const profile = readProfile(environmentName());
+const readOnly = profile.production === true || profile.readOnly === true;
 
 // Where this run writes its results and report; the project's own tests give each run its own.
 const artifacts = process.env.SUITE_ARTIFACTS_DIR ?? '.';
@@ -16,6 +22,7 @@ export default defineConfig({
   retries: 0,
   workers: Number(process.env.PW_WORKERS ?? 2),
   timeout: 60_000,
+  ...(readOnly ? { grep: /@readonly/ } : {}),
   expect: { timeout: 10_000 },
   globalSetup: './e2e/global-setup.ts',
   reporter: [
@@ -39,9 +46,14 @@ export default defineConfig({
   },
   projects: [
     { name: 'sign-in', testDir: './e2e', testMatch: /.*\.setup\.ts/ },
-    { name: 'isolation', testDir: './e2e', testMatch: /.*\.spec\.ts/, dependencies: ['sign-in'] },
-    // The consumer writes the pact file that the provider verification then replays.
-    { name: 'contracts-consumer', testDir: './contracts', testMatch: /.*\.consumer\.spec\.ts/ },
-    { name: 'contracts-provider', testDir: './contracts', testMatch: /.*\.provider\.spec\.ts/, dependencies: ['contracts-consumer'] },
+    // The flows, and each incident's own scenario (incidents/<date>/), share one sign-in.
+    { name: 'isolation', testDir: '.', testMatch: /(e2e|incidents)\/.*\.spec\.ts/, dependencies: ['sign-in'] },
+    ...(readOnly
+      ? []
+      : [
+          // The consumer writes the pact file that the provider verification then replays.
+          { name: 'contracts-consumer', testDir: './contracts', testMatch: /.*\.consumer\.spec\.ts/ },
+          { name: 'contracts-provider', testDir: './contracts', testMatch: /.*\.provider\.spec\.ts/, dependencies: ['contracts-consumer'] },
+        ]),
   ],
 });

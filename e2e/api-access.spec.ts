@@ -3,7 +3,7 @@ import { DATE_FILTERS, expect, TENANT_PERSONAS, test } from './support/test.ts';
 // The backend judged on its own, without the page: the incident's frontend fix left the
 // API serving every tenant's rows, so each promise of TARGET.md is checked at the API.
 
-test.describe('Without a session', { tag: '@isolation' }, () => {
+test.describe('Without a session', { tag: ['@isolation', '@readonly'] }, () => {
   test('the list and the export answer 401', async ({ anonymousApi }) => {
     expect(await anonymousApi.get('/api/patients-treated')).toAnswer(401, 'the list without a session');
     expect(await anonymousApi.exportResponse()).toAnswer(401, 'the export without a session');
@@ -11,7 +11,7 @@ test.describe('Without a session', { tag: '@isolation' }, () => {
 });
 
 for (const persona of TENANT_PERSONAS) {
-  test.describe(`${persona} calling the API`, { tag: '@isolation' }, () => {
+  test.describe(`${persona} calling the API`, { tag: ['@isolation', '@readonly'] }, () => {
     test.use({ persona });
 
     test('gets only its own rows from the export API', async ({ api, judge }) => {
@@ -43,7 +43,7 @@ for (const persona of TENANT_PERSONAS) {
   });
 }
 
-test.describe('The Luna admin calling the API', { tag: '@isolation' }, () => {
+test.describe('The Luna admin calling the API', { tag: ['@isolation', '@readonly'] }, () => {
   test.use({ persona: 'luna-admin' });
 
   test("holds every tenant's rows in the export (the positive control)", async ({ api, judge }) => {
@@ -58,7 +58,7 @@ test.describe('The Luna admin calling the API', { tag: '@isolation' }, () => {
   });
 });
 
-test.describe('Two tenants exporting back to back', { tag: '@isolation' }, () => {
+test.describe('Two tenants exporting back to back', { tag: ['@isolation', '@readonly'] }, () => {
   // Filters no other check uses, so that the first request of this pair is the first of its kind.
   const filters = { from: '2024-02-01', to: '2025-05-31' };
 

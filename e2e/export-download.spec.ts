@@ -3,7 +3,7 @@ import { ALL_PERSONAS, DATE_FILTERS, expect, test } from './support/test.ts';
 // What a person gets from the page's Download CSV, judged as a file: the surface of the
 // 2025-06-09 incident, for every persona and so every tenant type.
 for (const persona of ALL_PERSONAS) {
-  test.describe(`${persona} downloading Patients Treated`, { tag: '@isolation' }, () => {
+  test.describe(`${persona} downloading Patients Treated`, { tag: ['@isolation', '@readonly'] }, () => {
     test.use({ persona });
 
     test('gets a file holding its own rows, whole and only', async ({ patientsTreated, judge }) => {

@@ -3,7 +3,7 @@ import { ALL_PERSONAS, expect, test } from './support/test.ts';
 // The page, the JSON list and the file are three views of one query. A fix made in one of
 // them alone (INCIDENT: the frontend fix that changed nothing) shows here as disagreement.
 for (const persona of ALL_PERSONAS) {
-  test.describe(`${persona} reading every surface`, { tag: '@isolation' }, () => {
+  test.describe(`${persona} reading every surface`, { tag: ['@isolation', '@readonly'] }, () => {
     test.use({ persona });
 
     test('sees the same rows on every page of the table, in the list API and in the file', async ({ patientsTreated, api, judge }) => {

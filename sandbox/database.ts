@@ -93,22 +93,12 @@ export async function openDatabase(dataset: Dataset): Promise<ClinicalDatabase> 
   database.exec(SCHEMA);
   database.exec('BEGIN');
   try {
-    const insertOrganization = database.prepare('INSERT INTO organizations (id, name, type) VALUES (?, ?, ?)');
-    for (const organization of dataset.organizations) insertOrganization.run(organization.id, organization.name, organization.type);
-
+    insertData(database, dataset.organizations, dataset.rows);
     const insertUser = database.prepare(
       'INSERT INTO users (id, email, name, role, organization_id, password_salt, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     for (const { persona, salt, hash } of credentials) {
       insertUser.run(`user-${persona.key}`, persona.email, persona.name, persona.role, persona.organizationId, salt, hash);
-    }
-
-    // A person treated by two organisations is one patient with two episodes.
-    const insertPatient = database.prepare('INSERT OR IGNORE INTO patients (id, name, date_of_birth) VALUES (?, ?, ?)');
-    const insertEpisode = database.prepare('INSERT INTO episodes (patient_id, provider_id, last_visit, visits) VALUES (?, ?, ?, ?)');
-    for (const row of dataset.rows) {
-      insertPatient.run(row.patientId, row.patientName, row.dateOfBirth);
-      insertEpisode.run(row.patientId, row.providerId, row.lastVisit, row.visits);
     }
     database.exec(INDEXES);
     database.exec('COMMIT');
@@ -120,12 +110,36 @@ export async function openDatabase(dataset: Dataset): Promise<ClinicalDatabase> 
   return new ClinicalDatabase(database);
 }
 
+/** Organisations already present are kept; a person treated by two organisations is one patient with two episodes. */
+function insertData(database: DatabaseSync, organizations: readonly Organization[], rows: Iterable<PatientTreated>): void {
+  const insertOrganization = database.prepare('INSERT OR IGNORE INTO organizations (id, name, type) VALUES (?, ?, ?)');
+  for (const organization of organizations) insertOrganization.run(organization.id, organization.name, organization.type);
+  const insertPatient = database.prepare('INSERT OR IGNORE INTO patients (id, name, date_of_birth) VALUES (?, ?, ?)');
+  const insertEpisode = database.prepare('INSERT INTO episodes (patient_id, provider_id, last_visit, visits) VALUES (?, ?, ?, ?)');
+  for (const row of rows) {
+    insertPatient.run(row.patientId, row.patientName, row.dateOfBirth);
+    insertEpisode.run(row.patientId, row.providerId, row.lastVisit, row.visits);
+  }
+}
+
 export class ClinicalDatabase {
   readonly #database: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
 
   constructor(database: DatabaseSync) {
     this.#database = database;
+  }
+
+  /** Adds organisations and episodes to what is there, in one transaction. */
+  addData(organizations: readonly Organization[], rows: readonly PatientTreated[]): void {
+    this.#database.exec('BEGIN');
+    try {
+      insertData(this.#database, organizations, rows);
+      this.#database.exec('COMMIT');
+    } catch (error) {
+      this.#database.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   organization(id: string): Organization | undefined {

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generateDataset, type Dataset } from '../fixtures/dataset.ts';
+import { generateDataset, type Dataset, type Organization, type PatientTreated } from '../fixtures/dataset.ts';
 import { openDatabase, type ClinicalDatabase, type RowQuery, type RowScope, type SandboxUser } from './database.ts';
 import type { VariantName } from './variants.ts';
 
@@ -27,6 +27,11 @@ export interface SandboxOptions {
    * personas and rows, for contract verification. Off by default: no real dashboard has it.
    */
   readonly testMode?: boolean;
+  /**
+   * Told the method and path of every request, never its query or body (they carry patient
+   * data), so a test can prove which requests a run made, as the omega safe-mode proof does.
+   */
+  readonly onRequest?: (method: string, path: string) => void;
 }
 
 export interface Sandbox {
@@ -79,6 +84,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const inFlight = new Set<Promise<void>>();
   const server = createServer((request, response) => {
+    options.onRequest?.(request.method ?? '', new URL(request.url ?? '/', 'http://sandbox.invalid').pathname);
     const handling = respond(dashboard, request, response).finally(() => inFlight.delete(handling));
     inFlight.add(handling);
   });
@@ -137,6 +143,7 @@ const ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
 /** Routes that exist only in test mode. */
 const TEST_MODE_ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
   '/_test/state': { POST: seedState },
+  '/_test/seed': { POST: addSeed },
 };
 
 async function respond(dashboard: Dashboard, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -207,6 +214,24 @@ async function seedState(dashboard: Dashboard, request: IncomingMessage, respons
   const previous = dashboard.database;
   dashboard.database = seeded;
   previous.close();
+  response.writeHead(204, { 'Cache-Control': 'no-store' });
+  response.end();
+}
+
+/**
+ * Test mode only: adds the posted organisations and rows to the data, as
+ * `npm run fixtures:seed` plans canaries and decoy tenants for a target with too little data.
+ */
+async function addSeed(dashboard: Dashboard, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const body = await readJsonBody(request, MAX_STATE_BODY_BYTES);
+  if (!isRecord(body) || !Array.isArray(body.organizations) || !Array.isArray(body.rows)) {
+    throw new HttpError(400, 'invalid_parameter', 'The body must be JSON with arrays organizations and rows.');
+  }
+  try {
+    dashboard.database.addData(body.organizations as Organization[], body.rows as PatientTreated[]);
+  } catch (error) {
+    throw new HttpError(400, 'invalid_parameter', `The seed could not be added: ${error instanceof Error ? error.message : 'unknown error'}.`);
+  }
   response.writeHead(204, { 'Cache-Control': 'no-store' });
   response.end();
 }

@@ -13,7 +13,7 @@ import { generateDataset } from '../fixtures/dataset.ts';
 import { datasetOptionsFromEnv } from '../fixtures/options.ts';
 import { VARIANT_NAMES, type VariantName } from '../sandbox/variants.ts';
 import { artifactTexts, findPhi } from './support/phi-scan.ts';
-import { runSuite, type SuiteRun } from './support/suite-run.ts';
+import { runSuite, type SuiteRun } from '../lib/suite-run.ts';
 
 type BadVariant = Exclude<VariantName, 'correct'>;
 

@@ -10,11 +10,14 @@
 import { readFile } from 'node:fs/promises';
 import { test as base, expect as baseExpect, type Download, type TestInfo } from '@playwright/test';
 import type { PatientTreated, Persona, PersonaKey } from '../../fixtures/dataset.ts';
-import { loadEnvironment, type Environment } from '../../lib/environment.ts';
-import { formatVerdict, judgeExport, judgeRows, type Subject, type Verdict } from '../../lib/oracle/index.ts';
-import { dashboardClient, SESSION_COOKIE, type DashboardClient, type ExportQuery, type Filters } from '../../lib/target/client.ts';
+import { knowledgeOf, loadEnvironment, type Environment } from '../../lib/environment.ts';
+import { formatVerdict, judgeExport, judgeRows, type Knowledge, type Subject, type Verdict } from '../../lib/oracle/index.ts';
+import { dashboardClient, SESSION_COOKIE, startSession, type DashboardClient, type ExportQuery, type Filters } from '../../lib/target/client.ts';
 import { ISOLATION_FAILURE } from '../../lib/report/isolation-failure.ts';
+import { VERDICT_ATTACHMENT } from '../../lib/suite-run.ts';
+import { exportResponseParts } from '../../lib/target/export-response.ts';
 import { PatientsTreatedPage } from '../../lib/target/patients-treated-page.ts';
+import { storageStatePath } from './auth-state.ts';
 
 export const TENANT_PERSONAS: readonly PersonaKey[] = ['mhs-clinic', 'decoy-clinic', 'health-system'];
 export const ALL_PERSONAS: readonly PersonaKey[] = [...TENANT_PERSONAS, 'luna-admin'];
@@ -22,9 +25,7 @@ export const ALL_PERSONAS: readonly PersonaKey[] = [...TENANT_PERSONAS, 'luna-ad
 /** Inside the window every tenant of the default dataset has rows on both sides. */
 export const DATE_FILTERS: Filters = { from: '2025-01-01', to: '2025-03-31' };
 
-export function storageStatePath(persona: PersonaKey): string {
-  return `playwright/.auth/${persona}.json`;
-}
+export { storageStatePath };
 
 export interface Judge {
   /** A file the browser downloaded, streamed into the oracle. */
@@ -55,28 +56,46 @@ interface TestFixtures {
 
 interface WorkerFixtures {
   environment: Environment;
+  /** What the oracle may know for these filters; fetched once per worker and filters. */
+  knowledge: (filters: Filters) => Promise<Knowledge>;
 }
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   environment: [async ({}, use) => use(loadEnvironment()), { scope: 'worker' }],
+  knowledge: [
+    async ({ environment }, use) => {
+      const known = new Map<string, Promise<Knowledge>>();
+      await use((filters) => {
+        const key = `${filters.from ?? ''}..${filters.to ?? ''}`;
+        const cached = known.get(key) ?? knowledgeWithAdminView(environment, filters);
+        known.set(key, cached);
+        return cached;
+      });
+    },
+    { scope: 'worker' },
+  ],
   persona: ['mhs-clinic', { option: true }],
   baseURL: async ({ environment }, use) => use(environment.baseUrl),
   storageState: async ({ persona }, use) => use(storageStatePath(persona)),
-  viewOf: async ({ environment }, use, testInfo) => {
+  viewOf: async ({ environment, knowledge }, use, testInfo) => {
+    const clients: { api: DashboardClient; saved: string }[] = [];
     await use(async (key) => {
       const persona = environment.persona(key);
-      return {
-        persona,
-        api: dashboardClient(environment.baseUrl, await savedSessionToken(key)),
-        judge: judgeFor(environment, persona, testInfo),
-      };
+      // A session that ends mid-run is renewed once through the API; a second 401 fails, naming the persona.
+      const signInAgain = () => startSession(environment.baseUrl, persona, environment.password(persona));
+      const saved = await savedSessionToken(key);
+      const api = dashboardClient(environment.baseUrl, saved, { persona: key, signInAgain });
+      clients.push({ api, saved });
+      return { persona, api, judge: judgeFor(persona, knowledge, testInfo) };
     });
+    // A session this test signed in anew is its own to end; the saved ones end at global teardown.
+    for (const { api, saved } of clients) if (api.sessionToken !== saved) await api.signOut();
   },
   signedIn: async ({ environment, persona }, use) => use(environment.persona(persona)),
   api: async ({ viewOf, persona }, use) => use((await viewOf(persona)).api),
   anonymousApi: async ({ environment }, use) => use(dashboardClient(environment.baseUrl, null)),
   patientsTreated: async ({ page }, use) => use(new PatientsTreatedPage(page)),
-  judge: async ({ environment, signedIn }, use, testInfo) => use(judgeFor(environment, signedIn, testInfo)),
+  judge: async ({ knowledge, signedIn }, use, testInfo) => use(judgeFor(signedIn, knowledge, testInfo)),
 });
 
 export const expect = baseExpect.extend({
@@ -110,6 +129,15 @@ export const expect = baseExpect.extend({
   },
 });
 
+/** The admin's list for these filters, where the profile judges by the admin's view. */
+async function knowledgeWithAdminView(environment: Environment, filters: Filters): Promise<Knowledge> {
+  if (environment.groundTruth || !environment.oracles.includes('admin-view')) return knowledgeOf(environment);
+  const admin = dashboardClient(environment.baseUrl, await savedSessionToken('luna-admin'));
+  const rows: PatientTreated[] = [];
+  for await (const row of admin.listAll({ ...(filters.from ? { from: filters.from } : {}), ...(filters.to ? { to: filters.to } : {}) })) rows.push(row);
+  return knowledgeOf(environment, rows);
+}
+
 async function savedSessionToken(persona: PersonaKey): Promise<string> {
   const state = JSON.parse(await readFile(storageStatePath(persona), 'utf8')) as { cookies: { name: string; value: string }[] };
   const cookie = state.cookies.find((candidate) => candidate.name === SESSION_COOKIE);
@@ -117,7 +145,7 @@ async function savedSessionToken(persona: PersonaKey): Promise<string> {
   return cookie.value;
 }
 
-function judgeFor(environment: Environment, persona: Persona, testInfo: TestInfo): Judge {
+function judgeFor(persona: Persona, knowledge: WorkerFixtures['knowledge'], testInfo: TestInfo): Judge {
   const subjectFor = (query: ExportQuery = {}): Subject => ({
     persona: persona.key,
     organizationId: query.organizationId ?? persona.organizationId,
@@ -125,30 +153,31 @@ function judgeFor(environment: Environment, persona: Persona, testInfo: TestInfo
   });
   const today = new Date().toISOString().slice(0, 10);
   return {
-    download: async (download, filters = {}) =>
-      record(testInfo, await judgeExport(await download.createReadStream(), subjectFor(filters), environment.knowledge, {
-        filename: download.suggestedFilename(),
-        today,
-      })),
+    download: async (download, filters = {}) => {
+      try {
+        const verdict = await judgeExport(await download.createReadStream(), subjectFor(filters), await knowledge(filters), {
+          filename: download.suggestedFilename(),
+          today,
+        });
+        return await record(testInfo, verdict);
+      } finally {
+        // The file is patient data: it lives only as long as its judgement.
+        await download.delete();
+      }
+    },
     exportResponse: async (response, query = {}) => {
       expect(response).toAnswer(200, `the export for ${persona.key}`);
-      if (!response.body) throw new Error('The export answered 200 with no body.');
-      return record(testInfo, await judgeExport(response.body, subjectFor(query), environment.knowledge, {
-        contentType: response.headers.get('content-type'),
-        filename: filenameOf(response.headers.get('content-disposition')),
-        today,
-      }));
+      const { body, contentType, filename } = exportResponseParts(response);
+      return record(testInfo, await judgeExport(body, subjectFor(query), await knowledge(query), { contentType, filename, today }));
     },
-    rows: async (rows, surface, query = {}) => record(testInfo, await judgeRows(rows, surface, subjectFor(query), environment.knowledge)),
+    rows: async (rows, surface, query = {}) => record(testInfo, await judgeRows(rows, surface, subjectFor(query), await knowledge(query))),
   };
-}
-
-function filenameOf(contentDisposition: string | null): string | null {
-  return contentDisposition?.match(/filename="([^"]*)"/)?.[1] ?? null;
 }
 
 async function record(testInfo: TestInfo, verdict: Verdict): Promise<Verdict> {
   testInfo.annotations.push({ type: 'isolation', description: `${verdict.subject.persona} | ${verdict.surface} | ${verdict.status}` });
   await testInfo.attach(`verdict-${verdict.surface}`, { body: formatVerdict(verdict), contentType: 'text/plain' });
+  // The same, for tools that read the results (npm run repro): verdicts carry no PHI.
+  await testInfo.attach(VERDICT_ATTACHMENT, { body: JSON.stringify(verdict), contentType: 'application/json' });
   return verdict;
 }

@@ -1,17 +1,24 @@
 /**
- * Runs the whole Playwright suite as a user would (`npm start`), in a child process with
- * its own artifacts folder, and reads back what it decided: exit code, output, and each
- * test's outcome with its error messages.
+ * Runs the Playwright suite as a user would (`npm start`), in a child process with its own
+ * artifacts folder, and reads back what it decided: exit code, output, and each check's
+ * outcome with its error messages and verdicts. The incident repro and the project's own
+ * tests both drive the suite through here.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Verdict } from './oracle/index.ts';
+
+/** The name of the JSON attachment in which each check leaves its verdicts. */
+export const VERDICT_ATTACHMENT = 'verdict.json';
 
 export interface TestOutcome {
   readonly title: string;
+  readonly tags: readonly string[];
   readonly ok: boolean;
   readonly errors: readonly string[];
+  readonly verdicts: readonly Verdict[];
 }
 
 export interface SuiteRun {
@@ -24,15 +31,21 @@ export interface SuiteRun {
 interface JsonSuite {
   title: string;
   suites?: JsonSuite[];
-  specs?: { title: string; ok: boolean; tests: { results: { errors: { message?: string }[] }[] }[] }[];
+  specs?: {
+    title: string;
+    ok: boolean;
+    tags?: string[];
+    tests: { results: { errors: { message?: string }[]; attachments?: { name: string; body?: string }[] }[] }[];
+  }[];
 }
 
-const PLAYWRIGHT_CLI = join(import.meta.dirname, '../../node_modules/@playwright/test/cli.js');
+const ROOT = join(import.meta.dirname, '..');
+const PLAYWRIGHT_CLI = join(ROOT, 'node_modules/@playwright/test/cli.js');
 
 export async function runSuite(env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<SuiteRun> {
   const artifactsDir = mkdtempSync(join(tmpdir(), 'isolation-run-'));
   const child = spawn(process.execPath, [PLAYWRIGHT_CLI, 'test', ...args], {
-    cwd: join(import.meta.dirname, '../..'),
+    cwd: ROOT,
     env: { ...process.env, ...env, SUITE_ARTIFACTS_DIR: artifactsDir, FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -57,8 +70,14 @@ function readOutcomes(artifactsDir: string): TestOutcome[] {
   const walk = (suite: JsonSuite, path: readonly string[]): void => {
     const here = suite.title ? [...path, suite.title] : path;
     for (const spec of suite.specs ?? []) {
-      const errors = spec.tests.flatMap((test) => test.results.flatMap((result) => result.errors.map((error) => error.message ?? '')));
-      outcomes.push({ title: [...here, spec.title].join(' › '), ok: spec.ok, errors });
+      const results = spec.tests.flatMap((test) => test.results);
+      const errors = results.flatMap((result) => result.errors.map((error) => error.message ?? ''));
+      const verdicts = results.flatMap((result) =>
+        (result.attachments ?? [])
+          .filter((attachment) => attachment.name === VERDICT_ATTACHMENT && attachment.body)
+          .map((attachment) => JSON.parse(Buffer.from(attachment.body ?? '', 'base64').toString('utf8')) as Verdict),
+      );
+      outcomes.push({ title: [...here, spec.title].join(' › '), tags: spec.tags ?? [], ok: spec.ok, errors, verdicts });
     }
     for (const child of suite.suites ?? []) walk(child, here);
   };
