@@ -21,7 +21,8 @@ export default defineConfig({
   // A retry would turn a flaky isolation check into a green one; flakes are bugs here.
   retries: 0,
   workers: Number(process.env.PW_WORKERS ?? 2),
-  timeout: 60_000,
+  // A million-row run (npm run volume) needs longer than the default dataset's.
+  timeout: Number(process.env.PW_TEST_TIMEOUT_MS ?? 60_000),
   ...(readOnly ? { grep: /@readonly/ } : {}),
   expect: { timeout: 10_000 },
   globalSetup: './e2e/global-setup.ts',

@@ -1,12 +1,10 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FullConfig } from '@playwright/test';
-import { generateDataset } from '../fixtures/dataset.ts';
-import { datasetOptionsFromEnv } from '../fixtures/options.ts';
 import { environmentName, loadEnvironment, readProfile } from '../lib/environment.ts';
 import { dashboardClient, probeTarget, SESSION_COOKIE } from '../lib/target/client.ts';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
-import { parseVariant } from '../sandbox/variants.ts';
+import { sandboxOptionsFromEnv } from '../sandbox/options.ts';
 import { AUTH_DIR } from './support/auth-state.ts';
 
 /**
@@ -21,8 +19,8 @@ import { AUTH_DIR } from './support/auth-state.ts';
 export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
   let sandbox: Sandbox | undefined;
   if (readProfile(environmentName()).startsSandbox && !process.env.TARGET_URL) {
-    const variant = parseVariant(process.env.SANDBOX_VARIANT);
-    sandbox = await startSandbox({ variant, dataset: generateDataset(datasetOptionsFromEnv()) });
+    // Any free port: runs side by side must not collide, whatever SANDBOX_PORT says.
+    sandbox = await startSandbox({ ...sandboxOptionsFromEnv(), port: 0 });
     process.env.TARGET_URL = sandbox.url;
   }
   const environment = loadEnvironment();

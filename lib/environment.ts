@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { sandboxPassword } from '../fixtures/credentials.ts';
 import {
-  generateDataset,
+  streamDataset,
   type Canary,
   type Organization,
   type OrganizationType,
@@ -61,8 +61,11 @@ export interface Environment {
   readonly organizations: readonly Organization[];
   readonly personas: readonly Persona[];
   readonly canaries: readonly Canary[];
-  /** Every row of every tenant, where the environment is one the suite generated. */
-  readonly groundTruth: readonly PatientTreated[] | null;
+  /**
+   * Every row of every tenant, where the environment is one the suite generated: a lazy
+   * sequence regenerated from the seed on each reading, so a million rows never sit in memory.
+   */
+  readonly groundTruth: Iterable<PatientTreated> | null;
   readonly seedAdapter: 'sandbox' | 'plan';
   persona(key: PersonaKey): Persona;
   organizationOf(persona: Persona): Organization | null;
@@ -112,7 +115,7 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, options: L
     });
 
   const baseUrl = profile.startsSandbox ? read(profile.baseUrl) : (variables.TARGET_URL || read(profile.baseUrl));
-  const generated = profile.personas === 'generated' ? generateDataset(datasetOptionsFromEnv(variables)) : null;
+  const generated = profile.personas === 'generated' ? streamDataset(datasetOptionsFromEnv(variables)) : null;
   const readCredential = options.tenantsOnly ? () => '' : read;
   const personas = generated ? profilePersonasOf(generated.personas, generated.organizations) : resolvePersonas(profile, read, readCredential);
   const canaries = generated ? generated.canaries : parseCanaries(readCredential(profile.canaries ?? ''));

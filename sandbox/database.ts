@@ -1,5 +1,5 @@
 /**
- * The sandbox's store: an in-memory SQLite database seeded from a Dataset.
+ * The sandbox's store: an in-memory SQLite database seeded from a dataset, read row by row.
  *
  * Tenant scoping happens in SQL, on the organisation each episode belongs to, because that
  * is where a real dashboard scopes (or forgets to): a leak the suite catches here is a leak
@@ -8,7 +8,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import { sandboxPassword } from '../fixtures/credentials.ts';
-import type { Dataset, Organization, PatientTreated, Persona } from '../fixtures/dataset.ts';
+import type { DatasetStream, Organization, PatientTreated, Persona } from '../fixtures/dataset.ts';
 
 export interface SandboxUser {
   readonly id: string;
@@ -87,7 +87,7 @@ const ROW_SELECT = `
 
 const ROW_ORDER = 'ORDER BY e.last_visit DESC, e.patient_id ASC, e.provider_id ASC';
 
-export async function openDatabase(dataset: Dataset): Promise<ClinicalDatabase> {
+export async function openDatabase(dataset: DatasetStream): Promise<ClinicalDatabase> {
   const credentials = await Promise.all(dataset.personas.map(async (persona) => ({ persona, ...(await hashPassword(sandboxPassword(persona))) })));
   const database = new DatabaseSync(':memory:');
   database.exec(SCHEMA);

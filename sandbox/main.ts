@@ -3,27 +3,17 @@
  * for a suite run against TARGET_URL. SANDBOX_VARIANT picks a bug to bring back,
  * SANDBOX_PORT a port (0, the default, takes any free one). The dataset follows DATASET_SEED,
  * DATASET_TENANTS and DATASET_ROWS, as the suite's ground truth does. SANDBOX_TEST_MODE=1
- * adds the provider-state endpoint that contract verification seeds through (docs/contracts.md).
+ * adds the provider-state endpoint that contract verification seeds through (docs/contracts.md);
+ * SANDBOX_LATE_LEAK_AFTER moves the late-leak variant's first foreign row.
  */
 import { sandboxPassword } from '../fixtures/credentials.ts';
-import { generateDataset, type Dataset } from '../fixtures/dataset.ts';
-import { datasetOptionsFromEnv } from '../fixtures/options.ts';
-import { startSandbox } from './server.ts';
-import { VARIANT_DESCRIPTIONS, parseVariant, type VariantName } from './variants.ts';
+import { sandboxOptionsFromEnv } from './options.ts';
+import { startSandbox, type SandboxOptions } from './server.ts';
+import { VARIANT_DESCRIPTIONS } from './variants.ts';
 
-function configuration(env: NodeJS.ProcessEnv): { variant: VariantName; port: number; dataset: Dataset; testMode: boolean } {
-  const variant = parseVariant(env.SANDBOX_VARIANT);
-  const rawPort = env.SANDBOX_PORT ?? '';
-  const port = rawPort === '' ? 0 : Number(rawPort);
-  if (!/^\d*$/.test(rawPort) || !Number.isInteger(port) || port > 65_535) {
-    throw new Error(`SANDBOX_PORT must be a port number from 0 to 65535, got "${rawPort}"`);
-  }
-  return { variant, port, dataset: generateDataset(datasetOptionsFromEnv(env)), testMode: env.SANDBOX_TEST_MODE === '1' };
-}
-
-let settings: ReturnType<typeof configuration>;
+let settings: SandboxOptions;
 try {
-  settings = configuration(process.env);
+  settings = sandboxOptionsFromEnv();
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exit(2);

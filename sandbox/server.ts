@@ -11,17 +11,22 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generateDataset, type Dataset, type Organization, type PatientTreated } from '../fixtures/dataset.ts';
+import { streamDataset, type Dataset, type DatasetStream, type Organization, type PatientTreated } from '../fixtures/dataset.ts';
 import { openDatabase, type ClinicalDatabase, type RowQuery, type RowScope, type SandboxUser } from './database.ts';
 import type { VariantName } from './variants.ts';
 
 export interface SandboxOptions {
   readonly variant?: VariantName;
-  readonly dataset?: Dataset;
+  readonly dataset?: DatasetStream;
   /** 0, the default, lets the system pick a free port. */
   readonly port?: number;
   /** Rows per page of the web UI's table. */
   readonly uiPageSize?: number;
+  /**
+   * Where the late-leak variant's foreign rows begin: after this many of the caller's own
+   * rows. Defaults to one UI page; at volume, far later (50,000), past any sampling check.
+   */
+  readonly lateLeakAfter?: number;
   /**
    * Exposes `POST /_test/state`, which replaces all data with the posted organisations,
    * personas and rows, for contract verification. Off by default: no real dashboard has it.
@@ -38,7 +43,7 @@ export interface Sandbox {
   /** `http://127.0.0.1:PORT`, without a trailing slash. */
   readonly url: string;
   readonly variant: VariantName;
-  readonly dataset: Dataset;
+  readonly dataset: DatasetStream;
   close(): Promise<void>;
 }
 
@@ -48,6 +53,7 @@ interface Dashboard {
   readonly testMode: boolean;
   readonly variant: VariantName;
   readonly uiPageSize: number;
+  readonly lateLeakAfter: number;
   /** Used by the cross-tenant-cache variant only. */
   readonly exportCache: Map<string, CachedExport>;
 }
@@ -74,13 +80,20 @@ const EVERY_TENANT: RowScope = { kind: 'every-tenant' };
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const variant = options.variant ?? 'correct';
-  const dataset = options.dataset ?? generateDataset();
+  const dataset = options.dataset ?? streamDataset();
   const uiPageSize = options.uiPageSize ?? DEFAULT_UI_PAGE_SIZE;
   // The page asks the list API for uiPageSize rows, so it must be a size the API accepts.
   if (!Number.isInteger(uiPageSize) || uiPageSize < 1 || uiPageSize > MAX_PAGE_SIZE) {
     throw new RangeError(`uiPageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${uiPageSize}`);
   }
-  const dashboard: Dashboard = { database: await openDatabase(dataset), testMode: options.testMode ?? false, variant, uiPageSize, exportCache: new Map() };
+  const dashboard: Dashboard = {
+    database: await openDatabase(dataset),
+    testMode: options.testMode ?? false,
+    variant,
+    uiPageSize,
+    lateLeakAfter: options.lateLeakAfter ?? uiPageSize,
+    exportCache: new Map(),
+  };
 
   const inFlight = new Set<Promise<void>>();
   const server = createServer((request, response) => {
@@ -394,7 +407,7 @@ function resolveScope(
       break;
     case 'late-leak':
       if (user.role !== 'luna_admin') {
-        return { scope: { kind: 'tenant-then-older-foreign', organizationId, ownRowsFirst: dashboard.uiPageSize }, organizationId };
+        return { scope: { kind: 'tenant-then-older-foreign', organizationId, ownRowsFirst: dashboard.lateLeakAfter }, organizationId };
       }
       break;
   }
