@@ -44,19 +44,21 @@ const PLAYWRIGHT_CLI = join(ROOT, 'node_modules/@playwright/test/cli.js');
 
 export async function runSuite(env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<SuiteRun> {
   const artifactsDir = mkdtempSync(join(tmpdir(), 'isolation-run-'));
-  const child = spawn(process.execPath, [PLAYWRIGHT_CLI, 'test', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, SUITE_ARTIFACTS_DIR: artifactsDir, FORCE_COLOR: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { code, output } = await runNode([PLAYWRIGHT_CLI, 'test', ...args], { ...env, SUITE_ARTIFACTS_DIR: artifactsDir, FORCE_COLOR: '0' });
+  return { exitCode: code, output, artifactsDir, outcomes: readOutcomes(artifactsDir) };
+}
+
+/** Runs a Node script of this project in a child process, on this Node, and collects what it printed. */
+export async function runNode(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd: string = ROOT): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const exitCode = await new Promise<number | null>((resolve, reject) => {
+  const code = await new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', resolve);
   });
-  return { exitCode, output: Buffer.concat(chunks).toString('utf8'), artifactsDir, outcomes: readOutcomes(artifactsDir) };
+  return { code, output: Buffer.concat(chunks).toString('utf8') };
 }
 
 function readOutcomes(artifactsDir: string): TestOutcome[] {
