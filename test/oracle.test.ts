@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compareRows, generateDataset, seededRandom, type PatientTreated } from '../fixtures/dataset.ts';
+import { compareRows, generateDataset, seededRandom, streamDataset, type PatientTreated } from '../fixtures/dataset.ts';
 import { formatVerdict, judgeExport, judgeRows, rowRef, type Knowledge, type Subject, type Verdict } from '../lib/oracle/index.ts';
 
 const dataset = generateDataset();
@@ -60,13 +60,13 @@ function rowsCount(organizationId: string): number {
   return rowsOf(organizationId).length;
 }
 
-async function* inOneChunk(text: string): AsyncGenerator<Uint8Array> {
-  yield Buffer.from(text, 'utf8');
+async function* inOneChunk(text: string | Buffer): AsyncGenerator<Uint8Array> {
+  yield Buffer.from(text);
 }
 
 /** Splits the bytes anywhere, BOM and CRLF included, the way a slow network might. */
-async function* inTinyChunks(text: string, seed: number): AsyncGenerator<Uint8Array> {
-  const bytes = Buffer.from(text, 'utf8');
+async function* inTinyChunks(text: string | Buffer, seed: number): AsyncGenerator<Uint8Array> {
+  const bytes = Buffer.from(text);
   const random = seededRandom(seed);
   for (let offset = 0; offset < bytes.length; ) {
     const size = 1 + Math.floor(random() * 7);
@@ -198,6 +198,16 @@ describe('a leak of other tenants is named per tenant', () => {
     assert.match(tenant?.organizationId ?? '', /^unknown:[0-9a-f]{10}$/);
     assert.equal(tenant?.name, undefined);
     assert.ok(!JSON.stringify(verdict).includes('org-stranger'));
+  });
+
+  test('a provider column of nonsense is counted in a bounded number of tenants', async () => {
+    const [first] = mhsRows;
+    assert.ok(first);
+    const shifted = Array.from({ length: 1_500 }, (_, index) => ({ ...first, patientId: `P9${String(index).padStart(6, '0')}`, providerId: `garbage-${index}` }));
+    const foreign = findingOf(await judgeRows(shifted, 'api', mhsUser, groundTruth), 'foreign-rows');
+    assert.equal(foreign.count, 1_500);
+    assert.equal(foreign.byTenant?.length, 1_001);
+    assert.deepEqual(foreign.byTenant?.find((tenant) => tenant.organizationId === 'unknown:others'), { organizationId: 'unknown:others', count: 500 });
   });
 
   test('a leak shows through a renamed header too', async () => {
@@ -364,6 +374,99 @@ describe('the verdict does not depend on how the body is chunked', () => {
       assert.deepEqual(await judgeExport(asText, mhsUser, groundTruth), whole);
     });
   }
+});
+
+describe('the file is judged as it streams, whatever its size or form', () => {
+  test('every line that ends with LF alone is counted and named, even among CRLF lines', async () => {
+    const rows = mhsRows.filter((row) => !/[\r\n]/.test(row.patientName)).slice(0, 30);
+    const records = [HEADER, ...rows.map(cellsOf)].map((record, index) => toCsv([record], { bom: '', eol: index === 4 || index === 11 ? '\n' : '\r\n' }));
+    const verdict = await judgeExport(inOneChunk(`\uFEFF${records.join('')}`), mhsUser, groundTruth);
+    const endings = findingOf(verdict, 'line-endings');
+    assert.equal(endings.count, 2);
+    assert.deepEqual(endings.samples, ['line 5', 'line 12']);
+    assert.ok(!kinds(verdict).includes('row-shape'), formatVerdict(verdict));
+  });
+
+  test('lines are counted as an editor counts them, past quoted line breaks and a quoted CRLF', async () => {
+    const northwind = rowsOf('org-northwind-health');
+    const broken = northwind.findIndex((row) => row.patientName.includes('\r\n'));
+    assert.ok(broken >= 0 && broken + 1 < northwind.length, 'the dataset has a name with a CRLF in it');
+    const rows = northwind.map((row, index) => (index === broken + 1 ? { ...row, visits: row.visits + 1 } : row));
+    const text = exportOf(rows);
+    const subject: Subject = { persona: 'health-system', organizationId: 'org-northwind-health', filters: {} };
+    const verdict = await judgeExport(inOneChunk(text), subject, groundTruth);
+    const physical = text.slice(0, text.indexOf(`${rows[broken + 1]?.patientId},`)).split('\n').length;
+    assert.match(findingOf(verdict, 'cell-drift').samples[0] ?? '', new RegExp(`^line ${physical} ref:[0-9a-f]{10} \\(visits\\)$`));
+  });
+
+  test('bytes that are not UTF-8 are named by line and column wherever they are, in any chunks', async () => {
+    const last = mhsRows.at(-1);
+    assert.ok(last && !/[",\r\n]/.test(last.patientName));
+    const text = exportOf(mhsRows);
+    const at = text.lastIndexOf(last.patientName);
+    const bytes = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xc3, 0x28]), Buffer.from(text.slice(at + 2))]);
+    const verdict = await judgeExport(inOneChunk(bytes), mhsUser, groundTruth);
+    const encoding = findingOf(verdict, 'encoding');
+    assert.equal(encoding.count, 1);
+    assert.match(encoding.samples[0] ?? '', /^line \d+ ref:[0-9a-f]{10} \(patient_name\)$/);
+    for (const seed of [4, 5]) assert.deepEqual(await judgeExport(inTinyChunks(bytes, seed), mhsUser, groundTruth), verdict);
+    const replacement = Buffer.from(text.slice(0, at) + '\uFFFD' + text.slice(at + 1));
+    for (const seed of [6, 7]) assert.equal(findingOf(await judgeExport(inTinyChunks(replacement, seed), mhsUser, groundTruth), 'encoding').count, 1);
+  });
+
+  test('the same rows have the same fingerprint in a CRLF file, an LF file, tiny chunks and the list', async () => {
+    const crlf = await judgeExport(inOneChunk(exportOf(dataset.rows)), lunaAdmin, groundTruth);
+    const lf = await judgeExport(inOneChunk(exportOf(dataset.rows, { eol: '\n' })), lunaAdmin, groundTruth);
+    const chunked = await judgeExport(inTinyChunks(exportOf(dataset.rows), 8), lunaAdmin, groundTruth);
+    const list = await judgeRows(dataset.rows, 'api', lunaAdmin, groundTruth);
+    assertPasses(crlf);
+    assert.deepEqual(kinds(lf), ['line-endings']);
+    assert.deepEqual(new Set([crlf.fingerprint, lf.fingerprint, chunked.fingerprint, list.fingerprint]).size, 1);
+    const oneCellChanged = dataset.rows.map((row, index) => (index === 7 ? { ...row, visits: row.visits + 1 } : row));
+    assert.notEqual((await judgeRows(oneCellChanged, 'api', lunaAdmin, groundTruth)).fingerprint, list.fingerprint);
+  });
+
+  test('a repeated row is a duplicate for the admin, and for a tenant known by its canaries alone', async () => {
+    const [first, ...rest] = dataset.rows;
+    assert.ok(first);
+    assert.deepEqual(kinds(await judgeExport(inOneChunk(exportOf([first, first, ...rest])), lunaAdmin, groundTruth)), ['duplicate-rows']);
+    const [own, ...otherOwn] = mhsRows;
+    assert.ok(own);
+    assert.deepEqual(kinds(await judgeExport(inOneChunk(exportOf([own, own, ...otherOwn])), mhsUser, canariesOnly)), ['duplicate-rows']);
+  });
+});
+
+describe('the ground truth may come in any order, lazily, and is read once per verdict', () => {
+  function countingUniverse(rows: Iterable<PatientTreated>): { knowledge: Knowledge; passes: () => number } {
+    let passes = 0;
+    const counted: Iterable<PatientTreated> = {
+      [Symbol.iterator]: () => {
+        passes += 1;
+        return rows[Symbol.iterator]();
+      },
+    };
+    return { knowledge: { ...groundTruth, universe: { source: 'ground-truth', rows: counted } }, passes: () => passes };
+  }
+
+  test('a shuffled universe gives the same verdict as a sorted one, expected places included', async () => {
+    const random = seededRandom(11);
+    const shuffled = dataset.rows.map((row) => ({ row, order: random() })).sort((a, b) => a.order - b.order).map(({ row }) => row);
+    const { knowledge, passes } = countingUniverse(shuffled);
+    const text = exportOf(mhsRows.filter((_, index) => index % 20 !== 3));
+    const verdict = await judgeExport(inOneChunk(text), mhsUser, knowledge);
+    assert.deepEqual(verdict, await judgeExport(inOneChunk(text), mhsUser, groundTruth));
+    assert.match(findingOf(verdict, 'missing-rows').samples[0] ?? '', /^expected #4 ref:[0-9a-f]{10}$/);
+    assert.equal(passes(), 1);
+  });
+
+  test("the generator's lazy universe, in generation order, gives the same verdicts as the sorted dataset", async () => {
+    const { knowledge, passes } = countingUniverse(streamDataset().rows);
+    for (const text of [mhsExport, exportOf(dataset.rows)]) {
+      assert.deepEqual(await judgeExport(inOneChunk(text), mhsUser, knowledge), await judgeExport(inOneChunk(text), mhsUser, groundTruth));
+    }
+    assert.deepEqual(await judgeRows(dataset.rows, 'api', lunaAdmin, knowledge), await judgeRows(dataset.rows, 'api', lunaAdmin, groundTruth));
+    assert.equal(passes(), 3);
+  });
 });
 
 describe('a check that had nothing foreign to see is not a pass', () => {

@@ -21,10 +21,9 @@ export async function judgeRows(
   try {
     for await (const item of rows) {
       position += 1;
-      const location = `${itemName} ${position}`;
       const problem = shapeProblem(item);
-      if (problem === undefined) judge.observe(EXPORT_COLUMNS.map((column) => String(item[column.field])), location);
-      else judge.rejectShape(identifiableLocation(item, location), problem);
+      if (problem === undefined) judge.observe(EXPORT_COLUMNS.map((column) => String(item[column.field])), itemName, position);
+      else judge.rejectShape(identifiableLocation(item, `${itemName} ${position}`), problem);
     }
   } catch {
     const stopped: Finding = {

@@ -59,7 +59,10 @@ export type FormatFindingKind =
 export type FindingKind = IsolationFindingKind | FormatFindingKind | 'stream-error' | 'oracle-error' | 'vacuous';
 
 export interface TenantCount {
-  /** A known organisation's id, or `unknown:<hash>` for an id the knowledge does not hold. */
+  /**
+   * A known organisation's id, `unknown:<hash>` for an id the knowledge does not hold, or
+   * `unknown:others` for every tenant past the first thousand of one finding, counted together.
+   */
   readonly organizationId: string;
   readonly name?: string;
   readonly type?: OrganizationType;
@@ -95,7 +98,10 @@ export interface Verdict {
   readonly foreignRowsAvailable: number | null;
   readonly foreignRowsSeen: number;
   readonly findings: readonly Finding[];
-  /** sha256 over the rows in order; equal fingerprints mean two surfaces agree row for row. */
+  /**
+   * sha256 over the rows in order, each as the RFC 4180 record a correct export holds for it
+   * (before formula prefixes); equal fingerprints mean two surfaces agree row for row.
+   */
   readonly fingerprint: string;
 }
 
