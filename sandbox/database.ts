@@ -181,7 +181,10 @@ export class ClinicalDatabase {
 
   rowsPage(query: RowQuery, limit: number, offset: number): PatientTreated[] {
     const where = whereClause(query);
-    const records = this.#statement(`${ROW_SELECT} ${where.sql} ${ROW_ORDER} LIMIT :limit OFFSET :offset`).all({
+    // The page's keys are found on the index first and only they are joined: OFFSET then
+    // skips index entries, not joined rows, so a deep page of a million rows stays cheap.
+    const pageKeys = `SELECT e.rowid AS id FROM episodes e ${where.sql} ${ROW_ORDER} LIMIT :limit OFFSET :offset`;
+    const records = this.#statement(`${ROW_SELECT} JOIN (${pageKeys}) page ON page.id = e.rowid ${ROW_ORDER}`).all({
       ...where.parameters,
       limit,
       offset,
