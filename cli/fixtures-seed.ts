@@ -25,7 +25,7 @@ try {
     console.error(`fixtures:seed: ${profile.name} is read-only${profile.production ? ' (production)' : ''}; nothing is ever seeded there.`);
     process.exit(2);
   }
-  const environment = loadEnvironment({ ...process.env, TEST_ENV: values.env, TARGET_URL: process.env.TARGET_URL || 'http://127.0.0.1' }, { tenantsOnly: true });
+  const environment = loadEnvironment({ ...process.env, TEST_ENV: values.env }, { tenantsOnly: true, offline: true });
   const plan = planSeed(environment.name, environment.organizations, { seed: Number(values.seed), rowsPerTenant: Number(values['rows-per-tenant']) });
   console.log(`Seed plan for ${environment.name}: ${plan.organizations.length} tenants, ${plan.rows.length} episodes, ${plan.canaries.length} canaries.`);
   await (environment.seedAdapter === 'sandbox' ? applyToSandbox(environment, plan) : writePlan(plan));

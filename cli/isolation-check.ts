@@ -33,7 +33,7 @@ if (!existsSync(file)) {
 }
 
 try {
-  const environment = loadEnvironment({ ...process.env, TEST_ENV: values.env, TARGET_URL: process.env.TARGET_URL || 'http://127.0.0.1' });
+  const environment = loadEnvironment({ ...process.env, TEST_ENV: values.env }, { offline: true });
   const persona = environment.persona(values.as as PersonaKey);
   const filters = { ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) };
   const verdict = await judgeExport(

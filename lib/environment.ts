@@ -93,7 +93,7 @@ export function readProfile(name: string): Profile {
 }
 
 /** The process environment over `.env.<name>.local` over `.env.<name>`. */
-export function profileVariables(name: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+function profileVariables(name: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const fromFile = (file: string) => (existsSync(join(ROOT, file)) ? parseDotenv(readFileSync(join(ROOT, file))) : {});
   return { ...fromFile(`.env.${name}`), ...fromFile(`.env.${name}.local`), ...env };
 }
@@ -101,22 +101,27 @@ export function profileVariables(name: string, env: NodeJS.ProcessEnv = process.
 export interface LoadOptions {
   /** For tools that need the profile's target and tenants only, not its sign-ins or canaries (fixtures:seed). */
   readonly tenantsOnly?: boolean;
+  /** For tools that never call the target (isolation-check, fixtures:seed's plan): its URL may be unset. */
+  readonly offline?: boolean;
 }
 
 export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Environment {
   const profile = readProfile(environmentName(env));
   const variables = profileVariables(profile.name, env);
   const missing = new Set<string>();
-  const read = (text: string): string =>
+  /** Fills `${NAME}` in; a variable that is unset counts as missing unless it is optional here. */
+  const fill = (text: string, required: boolean): string =>
     text.replace(/\$\{([A-Z0-9_]+)\}/g, (_, variable: string) => {
       const value = variables[variable];
-      if (value === undefined || value === '') missing.add(variable);
+      if (required && (value === undefined || value === '')) missing.add(variable);
       return value ?? '';
     });
+  const read = (text: string) => fill(text, true);
+  const readUrl = (text: string) => fill(text, !options.offline);
 
-  const baseUrl = profile.startsSandbox ? read(profile.baseUrl) : (variables.TARGET_URL || read(profile.baseUrl));
+  const baseUrl = profile.startsSandbox ? readUrl(profile.baseUrl) : (variables.TARGET_URL || readUrl(profile.baseUrl));
   const generated = profile.personas === 'generated' ? streamDataset(datasetOptionsFromEnv(variables)) : null;
-  const readCredential = options.tenantsOnly ? () => '' : read;
+  const readCredential = (text: string) => (options.tenantsOnly ? '' : read(text));
   const personas = generated ? profilePersonasOf(generated.personas, generated.organizations) : resolvePersonas(profile, read, readCredential);
   const canaries = generated ? generated.canaries : parseCanaries(readCredential(profile.canaries ?? ''));
   if (missing.size > 0) {

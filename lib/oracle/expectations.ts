@@ -18,7 +18,7 @@ export type Cells = readonly string[];
 /** Joins an expected row's cells into one string: the cheapest form to keep and to compare. */
 export const CELL_SEPARATOR = '\u001f';
 
-export function canonicalCells(row: PatientTreated): Cells {
+function canonicalCells(row: PatientTreated): Cells {
   return EXPORT_COLUMNS.map((column) => String(row[column.field]));
 }
 

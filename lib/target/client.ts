@@ -197,7 +197,7 @@ export async function probeTarget(baseUrl: string, options: Pick<ClientOptions, 
   }
 }
 
-export function sessionTokenFrom(setCookieHeaders: readonly string[]): string | null {
+function sessionTokenFrom(setCookieHeaders: readonly string[]): string | null {
   for (const header of setCookieHeaders) {
     const [pair] = header.split(';');
     const [name, ...value] = (pair ?? '').split('=');
