@@ -1,18 +1,34 @@
-import { defineConfig } from '@playwright/test';
-import { chromiumExecutable, QUIET_CHROMIUM_ARGS } from './lib/browser.ts';
-import { environmentName, readProfile } from './lib/environment.ts';
+import { defineConfig, type Project } from '@playwright/test';
+import { chromiumExecutable, CONTEXT_OPTIONS, PAGE_TIMEOUTS, QUIET_CHROMIUM_ARGS } from './lib/browser.ts';
+import { environmentName, isReadOnly, readProfile } from './lib/environment.ts';
+import { plannedTargets } from './lib/targets.ts';
 
 // Playwright attaches an ARIA snapshot of the page to every failure, and the page is a
 // table of patients: PHI must never reach a report, so the snapshot is turned off.
 process.env.PLAYWRIGHT_NO_COPY_PROMPT = '1';
 
+const profile = readProfile(environmentName());
 // A read-only environment (any production one) runs only the checks tagged @readonly and
 // never the contracts, whose provider verification seeds data.
-const profile = readProfile(environmentName());
-const readOnly = profile.production === true || profile.readOnly === true;
+const readOnly = isReadOnly(profile);
+const targets = plannedTargets(profile);
 
 // Where this run writes its results and report; the project's own tests give each run its own.
 const artifacts = process.env.SUITE_ARTIFACTS_DIR ?? '.';
+
+/**
+ * One project per target: the flows, each incident's own scenario (incidents/<date>/) and
+ * the provider side of the contract, judged against that target. The consumer side of the
+ * contract needs no target and runs once, before them, writing the pact they verify.
+ */
+const targetProjects: Project[] = targets.map((target) => ({
+  name: targets.length === 1 ? 'isolation' : `isolation@${target.name}`,
+  testDir: '.',
+  testMatch: readOnly ? /(e2e|incidents)\/.*\.spec\.ts/ : /(e2e|incidents|contracts)\/.*(?<!\.consumer)\.spec\.ts/,
+  use: { targetName: target.name },
+  metadata: { target: target.name },
+  ...(readOnly ? {} : { dependencies: ['contracts-consumer'] }),
+}));
 
 export default defineConfig({
   outputDir: `${artifacts}/test-results`,
@@ -38,23 +54,12 @@ export default defineConfig({
     trace: 'off',
     screenshot: 'off',
     video: 'off',
-    acceptDownloads: true,
-    timezoneId: 'UTC',
-    locale: 'en-US',
-    actionTimeout: 10_000,
-    navigationTimeout: 15_000,
+    ...CONTEXT_OPTIONS,
+    ...PAGE_TIMEOUTS,
     launchOptions: { executablePath: chromiumExecutable(), args: QUIET_CHROMIUM_ARGS },
   },
   projects: [
-    { name: 'sign-in', testDir: './e2e', testMatch: /.*\.setup\.ts/ },
-    // The flows, and each incident's own scenario (incidents/<date>/), share one sign-in.
-    { name: 'isolation', testDir: '.', testMatch: /(e2e|incidents)\/.*\.spec\.ts/, dependencies: ['sign-in'] },
-    ...(readOnly
-      ? []
-      : [
-          // The consumer writes the pact file that the provider verification then replays.
-          { name: 'contracts-consumer', testDir: './contracts', testMatch: /.*\.consumer\.spec\.ts/ },
-          { name: 'contracts-provider', testDir: './contracts', testMatch: /.*\.provider\.spec\.ts/, dependencies: ['contracts-consumer'] },
-        ]),
+    ...(readOnly ? [] : [{ name: 'contracts-consumer', testDir: './contracts', testMatch: /.*\.consumer\.spec\.ts/ }]),
+    ...targetProjects,
   ],
 });

@@ -18,7 +18,8 @@ import { createReadStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
-import { streamDataset, type PatientTreated } from '../fixtures/dataset.ts';
+import { streamDataset } from '../fixtures/dataset.ts';
+import type { PatientTreated } from '../lib/model.ts';
 import { judgeExport, type Knowledge, type Subject } from '../lib/oracle/index.ts';
 
 export interface Measurement {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { planSeed, planSql, type SeedPlan } from '../fixtures/seed-plan.ts';
 import { loadEnvironment, readProfile, type Environment } from '../lib/environment.ts';
+import type { Organization } from '../lib/model.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +27,7 @@ try {
     process.exit(2);
   }
   const environment = loadEnvironment({ ...process.env, TEST_ENV: values.env }, { tenantsOnly: true, offline: true });
-  const plan = planSeed(environment.name, environment.organizations, { seed: Number(values.seed), rowsPerTenant: Number(values['rows-per-tenant']) });
+  const plan = planSeed(environment.name, environment.tenants.filter((tenant): tenant is Organization => tenant.type !== null), { seed: Number(values.seed), rowsPerTenant: Number(values['rows-per-tenant']) });
   console.log(`Seed plan for ${environment.name}: ${plan.organizations.length} tenants, ${plan.rows.length} episodes, ${plan.canaries.length} canaries.`);
   await (environment.seedAdapter === 'sandbox' ? applyToSandbox(environment, plan) : writePlan(plan));
   console.log(`Canaries for the profile: ${environment.name.toUpperCase()}_CANARIES=${plan.canaries.map((canary) => `${canary.organizationId}:${canary.patientId}`).join(',')}`);

@@ -9,7 +9,6 @@
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { PersonaKey } from '../fixtures/dataset.ts';
 import { knowledgeOf, loadEnvironment } from '../lib/environment.ts';
 import { formatVerdict, judgeExport } from '../lib/oracle/index.ts';
 
@@ -34,7 +33,7 @@ if (!existsSync(file)) {
 
 try {
   const environment = loadEnvironment({ ...process.env, TEST_ENV: values.env }, { offline: true });
-  const persona = environment.persona(values.as as PersonaKey);
+  const persona = environment.persona(values.as as string);
   const filters = { ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) };
   const verdict = await judgeExport(
     createReadStream(file),

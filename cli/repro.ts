@@ -12,7 +12,6 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Verdict } from '../lib/oracle/index.ts';
-import { ISOLATION_FAILURE } from '../lib/report/isolation-failure.ts';
 import { runSuite, type TestOutcome } from '../lib/suite-run.ts';
 
 interface Incident {
@@ -20,6 +19,8 @@ interface Incident {
   readonly title: string;
   readonly tag: string;
   readonly variant: string;
+  /** The stable ids of the checks that replay it (lib/checks.ts). */
+  readonly checks: readonly string[];
 }
 
 const INCIDENTS_DIR = join(import.meta.dirname, '../incidents');
@@ -37,10 +38,10 @@ const run = await runSuite(
 );
 rmSync(run.artifactsDir, { recursive: true, force: true });
 
-const bare = (tag: string) => tag.replace(/^@/, '');
-const checks = run.outcomes.filter((outcome) => outcome.tags.some((tag) => bare(tag) === bare(incident.tag)));
-const caught = checks.filter((outcome) => !outcome.ok && outcome.errors.every((message) => message.includes(ISOLATION_FAILURE)));
-const crashed = checks.filter((outcome) => !outcome.ok && !caught.includes(outcome));
+const checks = run.outcomes.filter((outcome) => outcome.check !== undefined && incident.checks.includes(outcome.check) && !outcome.skipped);
+// Only an isolation finding is a catch: a target that failed to answer proves nothing either way.
+const caught = checks.filter((outcome) => !outcome.ok && outcome.kind === 'isolation');
+const crashed = checks.filter((outcome) => !outcome.ok && outcome.kind !== 'isolation');
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
 if (checks.length === 0 || crashed.length > 0) {

@@ -15,6 +15,7 @@ import { dashboardClient, SESSION_COOKIE } from '../lib/target/client.ts';
 import { exportResponseParts } from '../lib/target/export-response.ts';
 import { expect, test } from '../e2e/support/test.ts';
 import {
+  CALLERS,
   foreignOrganization,
   PACT_CONSUMER,
   PACT_DIR,
@@ -23,7 +24,6 @@ import {
   tenantsState,
   TENANTS_STATE,
   visibleRows,
-  type CallerKind,
   type TenantsStateParams,
 } from './provider-states.ts';
 
@@ -45,7 +45,7 @@ test.describe('The page\'s contract with the patients-treated API', { tag: '@con
   // The pact file is rebuilt from these interactions on every run, never merged into an old one.
   test.beforeAll(() => rmSync(PACT_FILE, { force: true }));
 
-  for (const caller of ['clinic', 'health_system', 'luna_admin'] as const satisfies readonly CallerKind[]) {
+  for (const caller of CALLERS) {
     const state = tenantsState(caller);
     const who = caller === 'luna_admin' ? 'the Luna admin' : `a ${caller} user`;
     const knowledge: Knowledge = { organizations: state.organizations, universe: { source: 'ground-truth', rows: state.rows } };

@@ -8,16 +8,24 @@
  * tenant beside decoy tenants of both types and one person treated by two organisations,
  * so a leaked or a missing row changes the exact export body and breaks verification.
  */
-import { compareRows, type Organization, type OrganizationType, type PatientTreated, type Persona } from '../fixtures/dataset.ts';
+import { join } from 'node:path';
+import { compareRows, type Organization, type PatientTreated, type Persona } from '../lib/model.ts';
 
 export const PACT_CONSUMER = 'clinical-dashboard-page';
 export const PACT_PROVIDER = 'clinical-dashboard-api';
-export const PACT_DIR = 'pacts';
-export const PACT_FILE = `${PACT_DIR}/${PACT_CONSUMER}-${PACT_PROVIDER}.json`;
+/** Beside the run's other results: the project's own tests give each run its own. */
+export const PACT_DIR = join(process.env.SUITE_ARTIFACTS_DIR ?? '.', 'pacts');
+export const PACT_FILE = join(PACT_DIR, `${PACT_CONSUMER}-${PACT_PROVIDER}.json`);
 
 export const TENANTS_STATE = 'a caller whose tenant sits beside decoy tenants and shares a patient with one of them';
 
-export type CallerKind = OrganizationType | 'luna_admin';
+/** The tenant types the contract speaks for: the page treats every type alike, so each is pinned. */
+export const CONTRACT_TENANT_TYPES = ['clinic', 'health_system', 'urgent_care'] as const;
+
+export type CallerKind = (typeof CONTRACT_TENANT_TYPES)[number] | 'luna_admin';
+
+/** Every caller the contract pins: a user of each tenant type, and the Luna admin. */
+export const CALLERS: readonly CallerKind[] = [...CONTRACT_TENANT_TYPES, 'luna_admin'];
 
 export interface TenantsStateParams {
   readonly caller: CallerKind;
@@ -31,25 +39,23 @@ const ORGANIZATIONS: readonly Organization[] = [
   { id: 'org-contract-decoy-clinic', name: 'Contract Decoy Clinic', type: 'clinic' },
   { id: 'org-contract-health', name: 'Contract Health System', type: 'health_system' },
   { id: 'org-contract-decoy-health', name: 'Contract Decoy Health System', type: 'health_system' },
+  { id: 'org-contract-urgent', name: 'Contract Urgent Care', type: 'urgent_care' },
+  { id: 'org-contract-decoy-urgent', name: 'Contract Decoy Urgent Care', type: 'urgent_care' },
 ];
 
-/** The tenant each caller kind belongs to; the Luna admin belongs to none. */
-const HOME: Readonly<Record<CallerKind, string | null>> = {
-  clinic: 'org-contract-clinic',
-  health_system: 'org-contract-health',
-  luna_admin: null,
-};
-
+/** Each caller kind's persona: a user of the first tenant of its type, or the Luna admin, who belongs to none. */
 const PERSONAS: Readonly<Record<CallerKind, Persona>> = {
-  clinic: { key: 'mhs-clinic', email: 'clinic.user@contract.example', name: 'Contract Clinic User', role: 'provider_user', organizationId: HOME.clinic },
-  health_system: { key: 'health-system', email: 'analyst@contract.example', name: 'Contract Health Analyst', role: 'provider_user', organizationId: HOME.health_system },
-  luna_admin: { key: 'luna-admin', email: 'admin@contract.example', name: 'Contract Luna Admin', role: 'luna_admin', organizationId: null },
+  clinic: { key: 'contract-clinic', email: 'clinic.user@contract.example', name: 'Contract Clinic User', role: 'provider_user', organizationId: 'org-contract-clinic' },
+  health_system: { key: 'contract-health-system', email: 'analyst@contract.example', name: 'Contract Health Analyst', role: 'provider_user', organizationId: 'org-contract-health' },
+  urgent_care: { key: 'contract-urgent-care', email: 'nurse@contract.example', name: 'Contract Urgent Care Nurse', role: 'provider_user', organizationId: 'org-contract-urgent' },
+  luna_admin: { key: 'contract-luna-admin', email: 'admin@contract.example', name: 'Contract Luna Admin', role: 'luna_admin', organizationId: null },
 };
 
 /** The person treated by both the clinic and the health system. */
 const SHARED_PATIENT = { patientId: 'CP-0100', patientName: 'Contract Shared Person', dateOfBirth: '1970-05-05' };
 
-const ROWS: readonly PatientTreated[] = [
+/** Every contract state's rows: made for the contract, and searched for by the PHI proof like real patients. */
+export const CONTRACT_ROWS: readonly PatientTreated[] = [
   episode('org-contract-clinic', { patientId: 'CP-0001', patientName: '=Contract Formula, Clinic', dateOfBirth: '1980-01-01' }, '2025-03-01', 4),
   episode('org-contract-clinic', { patientId: 'CP-0002', patientName: 'Contract "Quoted" Patient', dateOfBirth: '1981-02-02' }, '2025-02-01', 1),
   episode('org-contract-clinic', SHARED_PATIENT, '2025-01-15', 2),
@@ -57,10 +63,12 @@ const ROWS: readonly PatientTreated[] = [
   episode('org-contract-health', { patientId: 'CP-0301', patientName: 'Contract Health\nPatient', dateOfBirth: '1960-04-04' }, '2025-02-20', 9),
   episode('org-contract-health', SHARED_PATIENT, '2025-01-10', 3),
   episode('org-contract-decoy-health', { patientId: 'CP-0401', patientName: 'Contract Decoy Health Patient', dateOfBirth: '2001-06-06' }, '2025-01-20', 5),
+  episode('org-contract-urgent', { patientId: 'CP-0501', patientName: '@Contract Urgent, Walk-in', dateOfBirth: '1975-07-07' }, '2025-02-25', 2),
+  episode('org-contract-decoy-urgent', { patientId: 'CP-0601', patientName: 'Contract Decoy Urgent Patient', dateOfBirth: '1999-08-08' }, '2025-02-05', 1),
 ].sort(compareRows);
 
 export function tenantsState(caller: CallerKind): TenantsStateParams {
-  return { caller, persona: PERSONAS[caller], organizations: ORGANIZATIONS, rows: ROWS };
+  return { caller, persona: PERSONAS[caller], organizations: ORGANIZATIONS, rows: CONTRACT_ROWS };
 }
 
 /** The rows a caller may see: its own tenant's, or every tenant's for the Luna admin. */

@@ -2,7 +2,7 @@
  * The suite's reading of TARGET.md for the export: one place that says what a correct
  * file looks like, so the oracle and anything else that reasons about the file agree.
  */
-import type { PatientTreated } from '../fixtures/dataset.ts';
+import type { PatientTreated } from './model.ts';
 
 /** The export's columns in their contractual order, each with the row field it carries. */
 export const EXPORT_COLUMNS = [

@@ -1,29 +1,38 @@
 /**
  * Where the suite runs and what it may know there. An environment is data: a profile in
- * `environments/<TEST_ENV>.json` (sandbox by default) says the base URL, the personas (their
- * organisation, and the variables that hold their credentials), the canary patients, which
- * oracles the environment supports, and whether it is read-only. `${NAME}` in a profile is
- * read from the process environment, then `.env.<name>.local` (git-ignored, for secrets),
- * then `.env.<name>` (committed, never secrets). Every missing variable is named in one error
- * before anything starts.
+ * `environments/<TEST_ENV>.json` (sandbox by default) says the base URL, the tenants it knows
+ * (id, name, type), its personas (any keys; each a tenant's user or a Luna admin, with the
+ * variables that hold their credentials), the canary patients, which oracles the environment
+ * supports, and whether it is read-only. `${NAME}` in a profile is read from the process
+ * environment, then `.env.<name>.local` (git-ignored, for secrets), then `.env.<name>`
+ * (committed, never secrets). Every missing variable is named in one error before anything
+ * starts. docs/profiles.md describes the format.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { sandboxPassword } from '../fixtures/credentials.ts';
-import {
-  streamDataset,
-  type Canary,
-  type Organization,
-  type OrganizationType,
-  type PatientTreated,
-  type Persona,
-  type PersonaKey,
-} from '../fixtures/dataset.ts';
+import { streamDataset } from '../fixtures/dataset.ts';
 import { datasetOptionsFromEnv } from '../fixtures/options.ts';
+import type { Canary, PatientTreated, Persona } from './model.ts';
 import type { Knowledge } from './oracle/index.ts';
 
 export type OracleSource = 'ground-truth' | 'admin-view' | 'canaries';
+
+/** A tenant as a profile lists it; `type: null` says nobody has filled it in yet, and coverage fails until someone does. */
+export interface ProfileTenant {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string | null;
+}
+
+/** A persona as a profile writes it: a tenant's user names its tenant's id; a Luna admin says its role. */
+export interface ProfilePersona {
+  readonly email: string;
+  readonly password: string;
+  readonly tenant?: string;
+  readonly role?: 'luna_admin';
+}
 
 /** A profile as written, before its variables are read. */
 export interface Profile {
@@ -36,18 +45,21 @@ export interface Profile {
   readonly production?: boolean;
   readonly readOnly?: boolean;
   readonly oracles: readonly OracleSource[];
+  /** `generated`: the sandbox's dataset, whose tenants are the ground truth's. */
+  readonly tenants: 'generated' | readonly ProfileTenant[];
   /** `generated`: the sandbox's dataset, whose passwords are the sandbox's own. */
-  readonly personas: 'generated' | Readonly<Partial<Record<PersonaKey, ProfilePersona>>>;
+  readonly personas: 'generated' | Readonly<Record<string, ProfilePersona>>;
   /** `organisationId:patientId` pairs, comma-separated. */
   readonly canaries?: string;
   /** How `npm run fixtures:seed` applies its plan: the sandbox's seed API, or a plan file. */
   readonly seedAdapter?: 'sandbox' | 'plan';
 }
 
-interface ProfilePersona {
-  readonly email: string;
-  readonly password: string;
-  readonly organization: { readonly id: string; readonly name: string; readonly type: OrganizationType } | null;
+/** A tenant the environment knows; its type is `null` where the profile leaves it open. */
+export interface KnownTenant {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string | null;
 }
 
 export interface Environment {
@@ -58,7 +70,8 @@ export interface Environment {
   readonly readOnly: boolean;
   readonly production: boolean;
   readonly oracles: readonly OracleSource[];
-  readonly organizations: readonly Organization[];
+  /** Every tenant the profile lists (or the sandbox generated), personas' tenants among them. */
+  readonly tenants: readonly KnownTenant[];
   readonly personas: readonly Persona[];
   readonly canaries: readonly Canary[];
   /**
@@ -67,33 +80,54 @@ export interface Environment {
    */
   readonly groundTruth: Iterable<PatientTreated> | null;
   readonly seedAdapter: 'sandbox' | 'plan';
-  persona(key: PersonaKey): Persona;
-  organizationOf(persona: Persona): Organization | null;
+  persona(key: string): Persona;
+  tenantOf(persona: Persona): KnownTenant | null;
   password(persona: Persona): string;
 }
 
-export class MissingConfigurationError extends Error {
+/** The run is set up wrong (a profile, a variable, a credential): a user's mistake, named in one message. */
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+export class MissingConfigurationError extends ConfigurationError {
   override name = 'MissingConfigurationError';
 }
 
-const PROFILES_DIR = join(import.meta.dirname, '../environments');
 const ROOT = join(import.meta.dirname, '..');
+
+/** Where profiles live: `environments/`, or SUITE_PROFILES_DIR (the project's own tests write profiles of their own). */
+export function profilesDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SUITE_PROFILES_DIR || join(ROOT, 'environments');
+}
 
 export function environmentName(env: NodeJS.ProcessEnv = process.env): string {
   return env.TEST_ENV || 'sandbox';
 }
 
-export function readProfile(name: string): Profile {
-  const file = join(PROFILES_DIR, `${name}.json`);
+export function readProfile(name: string, env: NodeJS.ProcessEnv = process.env): Profile {
+  const dir = profilesDir(env);
+  const file = join(dir, `${name}.json`);
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !existsSync(file)) {
-    const known = readdirSync(PROFILES_DIR).filter((entry) => entry.endsWith('.json')).map((entry) => entry.slice(0, -5));
-    throw new MissingConfigurationError(`TEST_ENV=${name} names no profile; profiles: ${known.join(', ')} (environments/<name>.json).`);
+    const known = existsSync(dir) ? readdirSync(dir).filter((entry) => entry.endsWith('.json')).map((entry) => entry.slice(0, -5)) : [];
+    throw new MissingConfigurationError(`TEST_ENV=${name} names no profile; profiles: ${known.join(', ') || 'none'} (${dir}/<name>.json; \`npm run env:init\` writes one).`);
   }
-  return { name, ...(JSON.parse(readFileSync(file, 'utf8')) as Omit<Profile, 'name'>) };
+  let written: Omit<Profile, 'name'>;
+  try {
+    written = JSON.parse(readFileSync(file, 'utf8')) as Omit<Profile, 'name'>;
+  } catch (error) {
+    throw new MissingConfigurationError(`The profile ${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { name, ...written };
+}
+
+/** The one rule for read-only: a production profile is read-only whatever else it says. */
+export function isReadOnly(profile: Pick<Profile, 'production' | 'readOnly'>): boolean {
+  return profile.production === true || profile.readOnly === true;
 }
 
 /** The process environment over `.env.<name>.local` over `.env.<name>`. */
-function profileVariables(name: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+function profileVariables(name: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const fromFile = (file: string) => (existsSync(join(ROOT, file)) ? parseDotenv(readFileSync(join(ROOT, file))) : {});
   return { ...fromFile(`.env.${name}`), ...fromFile(`.env.${name}.local`), ...env };
 }
@@ -101,12 +135,12 @@ function profileVariables(name: string, env: NodeJS.ProcessEnv = process.env): N
 export interface LoadOptions {
   /** For tools that need the profile's target and tenants only, not its sign-ins or canaries (fixtures:seed). */
   readonly tenantsOnly?: boolean;
-  /** For tools that never call the target (isolation-check, fixtures:seed's plan): its URL may be unset. */
+  /** For tools that never call the target (isolation-check, fixtures:seed's plan), and for listing checks before a target runs: its URL may be unset. */
   readonly offline?: boolean;
 }
 
 export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Environment {
-  const profile = readProfile(environmentName(env));
+  const profile = readProfile(environmentName(env), env);
   const variables = profileVariables(profile.name, env);
   const missing = new Set<string>();
   /** Fills `${NAME}` in; a variable that is unset counts as missing unless it is optional here. */
@@ -118,44 +152,47 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, options: L
     });
   const read = (text: string) => fill(text, true);
   const readUrl = (text: string) => fill(text, !options.offline);
-
-  const baseUrl = profile.startsSandbox ? readUrl(profile.baseUrl) : (variables.TARGET_URL || readUrl(profile.baseUrl));
-  const generated = profile.personas === 'generated' ? streamDataset(datasetOptionsFromEnv(variables)) : null;
   const readCredential = (text: string) => (options.tenantsOnly ? '' : read(text));
-  const personas = generated ? profilePersonasOf(generated.personas, generated.organizations) : resolvePersonas(profile, read, readCredential);
-  const canaries = generated ? generated.canaries : parseCanaries(readCredential(profile.canaries ?? ''));
+
+  const baseUrl = profile.startsSandbox ? readUrl(profile.baseUrl) : variables.TARGET_URL || readUrl(profile.baseUrl);
+  const generated = profile.personas === 'generated' || profile.tenants === 'generated' ? streamDataset(datasetOptionsFromEnv(variables)) : null;
+  const tenants: KnownTenant[] =
+    profile.tenants === 'generated' ? [...(generated?.organizations ?? [])] : profileTenants(profile, read);
+  const personas =
+    profile.personas === 'generated'
+      ? (generated?.personas ?? []).map((persona) => ({ persona, password: sandboxPassword(persona) }))
+      : profilePersonas(profile, read, readCredential);
+  const canaries = profile.personas === 'generated' ? (generated?.canaries ?? []) : parseCanaries(readCredential(profile.canaries ?? ''));
   if (missing.size > 0) {
     throw new MissingConfigurationError(
       `The ${profile.name} profile needs ${[...missing].sort().join(', ')}: set them in the environment or in .env.${profile.name}.local (see .env.example).`,
     );
   }
-  const organizations = generated ? generated.organizations : uniqueOrganizations(personas);
-  const organizationById = new Map(organizations.map((organization) => [organization.id, organization]));
+  checkConsistency(profile.name, tenants, personas.map((entry) => entry.persona));
+
+  const tenantById = new Map(tenants.map((tenant) => [tenant.id, tenant]));
   const production = profile.production === true;
   const sandboxVariant = profile.startsSandbox ? variables.SANDBOX_VARIANT : undefined;
+  const find = (key: string) => {
+    const found = personas.find((entry) => entry.persona.key === key);
+    if (!found) throw new MissingConfigurationError(`The ${profile.name} profile has no persona "${key}"; it has ${personas.map((entry) => entry.persona.key).join(', ')}.`);
+    return found;
+  };
   return {
     name: profile.name,
     label: variables.TARGET_NAME || (sandboxVariant && sandboxVariant !== 'correct' ? `${profile.name} (variant ${sandboxVariant})` : profile.name),
     baseUrl,
     production,
-    readOnly: production || profile.readOnly === true,
+    readOnly: isReadOnly(profile),
     oracles: profile.oracles,
-    organizations,
+    tenants,
     personas: personas.map((entry) => entry.persona),
     canaries,
-    groundTruth: generated ? generated.rows : null,
+    groundTruth: generated && profile.oracles.includes('ground-truth') ? generated.rows : null,
     seedAdapter: profile.seedAdapter ?? 'plan',
-    persona(key) {
-      const found = personas.find((entry) => entry.persona.key === key);
-      if (!found) throw new MissingConfigurationError(`The ${profile.name} profile has no persona "${key}".`);
-      return found.persona;
-    },
-    organizationOf: (persona) => (persona.organizationId === null ? null : (organizationById.get(persona.organizationId) ?? null)),
-    password(persona) {
-      const found = personas.find((entry) => entry.persona.key === persona.key);
-      if (!found) throw new MissingConfigurationError(`The ${profile.name} profile has no persona "${persona.key}".`);
-      return found.password;
-    },
+    persona: (key) => find(key).persona,
+    tenantOf: (persona) => (persona.organizationId === null ? null : (tenantById.get(persona.organizationId) ?? null)),
+    password: (persona) => find(persona.key).password,
   };
 }
 
@@ -169,50 +206,61 @@ export function knowledgeOf(environment: Environment, adminView?: Iterable<Patie
         ? { source: 'admin-view' as const, rows: adminView }
         : undefined;
   return {
-    organizations: environment.organizations,
+    organizations: environment.tenants,
     ...(universe ? { universe } : {}),
     ...(uses('canaries') ? { canaries: environment.canaries } : {}),
   };
 }
 
+function profileTenants(profile: Profile, read: (text: string) => string): KnownTenant[] {
+  if (profile.tenants === 'generated') return [];
+  if (!Array.isArray(profile.tenants)) throw new MissingConfigurationError(`The ${profile.name} profile must list its tenants: "tenants": [{ "id", "name", "type" }, ...].`);
+  return profile.tenants.map((tenant, index) => {
+    if (typeof tenant?.id !== 'string' || typeof tenant.name !== 'string' || (tenant.type !== null && typeof tenant.type !== 'string')) {
+      throw new MissingConfigurationError(`The ${profile.name} profile's tenant #${index + 1} must have a string id and name, and a type (a string, or null until it is known).`);
+    }
+    return { id: read(tenant.id), name: read(tenant.name), type: tenant.type === null ? null : read(tenant.type) };
+  });
+}
+
 interface ResolvedPersona {
   readonly persona: Persona;
   readonly password: string;
-  readonly organization: Organization | null;
 }
 
-function profilePersonasOf(personas: readonly Persona[], organizations: readonly Organization[]): ResolvedPersona[] {
-  return personas.map((persona) => ({
-    persona,
-    password: sandboxPassword(persona),
-    organization: organizations.find((organization) => organization.id === persona.organizationId) ?? null,
-  }));
-}
-
-function resolvePersonas(profile: Profile, read: (text: string) => string, readCredential: (text: string) => string): ResolvedPersona[] {
+function profilePersonas(profile: Profile, read: (text: string) => string, readCredential: (text: string) => string): ResolvedPersona[] {
   if (profile.personas === 'generated') return [];
+  if (typeof profile.personas !== 'object' || profile.personas === null || Array.isArray(profile.personas)) {
+    throw new MissingConfigurationError(`The ${profile.name} profile's personas must be an object: { "<key>": { "email", "password", "tenant" | "role" } }.`);
+  }
   return Object.entries(profile.personas).map(([key, entry]) => {
-    const organization = entry.organization
-      ? { id: read(entry.organization.id), name: read(entry.organization.name), type: entry.organization.type }
-      : null;
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(key)) throw new MissingConfigurationError(`The ${profile.name} profile's persona key "${key}" must be lower-case letters, digits and dashes.`);
+    const isAdmin = entry.role === 'luna_admin';
+    if (isAdmin === (entry.tenant !== undefined)) {
+      throw new MissingConfigurationError(`The ${profile.name} profile's persona "${key}" must name either its "tenant" (a tenant's user) or "role": "luna_admin", and not both.`);
+    }
     return {
       persona: {
-        key: key as PersonaKey,
+        key,
         email: readCredential(entry.email),
         name: key,
-        role: organization ? 'provider_user' : 'luna_admin',
-        organizationId: organization?.id ?? null,
+        role: isAdmin ? 'luna_admin' : 'provider_user',
+        organizationId: entry.tenant === undefined ? null : read(entry.tenant),
       },
       password: readCredential(entry.password),
-      organization,
     };
   });
 }
 
-function uniqueOrganizations(personas: readonly ResolvedPersona[]): Organization[] {
-  const byId = new Map<string, Organization>();
-  for (const { organization } of personas) if (organization) byId.set(organization.id, organization);
-  return [...byId.values()];
+function checkConsistency(profileName: string, tenants: readonly KnownTenant[], personas: readonly Persona[]): void {
+  const ids = new Set(tenants.map((tenant) => tenant.id));
+  if (ids.size !== tenants.length) throw new MissingConfigurationError(`The ${profileName} profile lists a tenant id twice.`);
+  const strays = personas.filter((persona) => persona.organizationId !== null && !ids.has(persona.organizationId));
+  if (strays.length > 0) {
+    throw new MissingConfigurationError(
+      `The ${profileName} profile's persona(s) ${strays.map((persona) => `"${persona.key}"`).join(', ')} name a tenant its "tenants" list does not hold.`,
+    );
+  }
 }
 
 function parseCanaries(text: string): Canary[] {

@@ -9,7 +9,7 @@
 import { sandboxPassword } from '../fixtures/credentials.ts';
 import { sandboxOptionsFromEnv } from './options.ts';
 import { startSandbox, type SandboxOptions } from './server.ts';
-import { VARIANT_DESCRIPTIONS } from './variants.ts';
+import { VARIANTS } from './variants.ts';
 
 let settings: SandboxOptions;
 try {
@@ -21,7 +21,7 @@ try {
 
 const sandbox = await startSandbox(settings);
 console.log(`Clinical Dashboard sandbox at ${sandbox.url}`);
-console.log(`variant: ${sandbox.variant} (${VARIANT_DESCRIPTIONS[sandbox.variant]})`);
+console.log(`variant: ${sandbox.variant} (${VARIANTS[sandbox.variant].description})`);
 if (settings.testMode) console.log('test mode: POST /_test/state replaces all data (for contract verification)');
 console.log('personas:');
 for (const persona of sandbox.dataset.personas) {

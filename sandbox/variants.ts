@@ -1,45 +1,131 @@
 /**
  * The sandbox's variants: `correct`, and one per known way to leak or mangle a tenant's
- * patients. The suite must pass on `correct` and fail on every other one; a variant it
- * passes on is a bug the suite can no longer catch.
+ * patients, or to fail to answer at all. The suite must pass on `correct` and fail on every
+ * other one; a variant it passes on is a bug the suite can no longer catch.
+ *
+ * Each variant is a set of named hooks, and each hook is read at the one place its behaviour
+ * lives (scope, sessions, the export writer, the page), so every bug is written once, here,
+ * and nowhere else in the sandbox asks which variant it is.
  */
+import type { Organization } from '../lib/model.ts';
+import type { RowQuery, RowScope } from './database.ts';
 
-export const VARIANT_NAMES = [
-  'correct',
-  'incident-2025-06-09',
-  'frontend-only-fix',
-  'trusted-org-param',
-  'export-without-session',
-  'health-system-unscoped',
-  'export-ignores-filters',
-  'export-drops-rows',
-  'cross-tenant-cache',
-  'late-leak',
-  'extra-columns',
-  'formula-unescaped',
-] as const;
+/** What the scope hook is told: who asks, on which surface, and what the correct dashboard would answer. */
+export interface ScopeContext {
+  readonly surface: 'list' | 'export';
+  readonly role: 'provider_user' | 'luna_admin';
+  readonly organization: Organization | null;
+  /** The organisation the answer is for; `null` for every organisation. */
+  readonly organizationId: string | null;
+  /** Own rows before the late-leak bug's first foreign row. */
+  readonly lateLeakAfter: number;
+}
 
-export type VariantName = (typeof VARIANT_NAMES)[number];
+export interface VariantHooks {
+  /** Whose rows a caller gets, given the scope the correct dashboard chose. */
+  readonly scope?: (context: ScopeContext, correct: RowScope) => RowScope;
+  /** `organizationId` from the query is believed without checking it against the session. */
+  readonly trustsOrganizationParameter?: boolean;
+  /** A request header names the organisation, over the session's own and without a check. */
+  readonly organizationHeader?: string;
+  /** The export answers without a session, with every tenant's rows. */
+  readonly exportWithoutSession?: boolean;
+  /** What the export reads, given the query the list would run. */
+  readonly exportQuery?: (query: RowQuery) => RowQuery;
+  /** How many of `count` rows the export writes. */
+  readonly exportLimit?: (count: number) => number;
+  /** The export is cached under this key; the correct dashboard caches nothing. */
+  readonly exportCacheKey?: (query: RowQuery) => string;
+  /** The export writes cells that a spreadsheet would run as formulas as they are. */
+  readonly exportUnguardedFormulas?: boolean;
+  /** The export carries a column outside the header contract. */
+  readonly exportExtraColumn?: boolean;
+  /** The export fails: a 500 before any byte, or headers and then a body that never ends. */
+  readonly exportFailure?: 'server-error' | 'hang';
+  /** The page hides other tenants' rows itself, over a list that serves them. */
+  readonly pageHidesForeignRows?: boolean;
+  /** Signing out clears the cookie in the browser, but the session lives on at the server. */
+  readonly signOutKeepsSession?: boolean;
+}
 
-export const VARIANT_DESCRIPTIONS: Readonly<Record<VariantName, string>> = {
-  'correct': 'The dashboard as TARGET.md describes it.',
-  'incident-2025-06-09': 'Clinic-type tenants get every tenant\'s rows in the export; the list and the page stay scoped.',
-  'frontend-only-fix': 'The list API and the export serve every tenant\'s rows; only the page\'s script hides the foreign ones.',
-  'trusted-org-param': 'organizationId is taken from the query without checking it against the session.',
-  'export-without-session': 'The export answers without a session, with every tenant\'s rows.',
-  'health-system-unscoped': 'The incident again, for health-system tenants: their export is unscoped.',
-  'export-ignores-filters': 'The export ignores from and to; the list honours them.',
-  'export-drops-rows': 'The export leaves out the last list page (50 rows) of the caller\'s rows.',
-  'cross-tenant-cache': 'The export is cached by its dates alone, so the next tenant with the same dates gets the previous file.',
-  'late-leak': 'Other tenants\' rows appear only after the first UI page, older than the caller\'s last row on it.',
-  'extra-columns': 'The export carries a phone column outside the header contract.',
-  'formula-unescaped': 'Export cells that a spreadsheet would run as a formula are not prefixed with a quote.',
-};
+export interface Variant {
+  readonly description: string;
+  readonly hooks: VariantHooks;
+}
+
+const EVERY_TENANT: RowScope = { kind: 'every-tenant' };
+/** The list's default page: the export-drops-rows bug loses the last one. */
+const LIST_PAGE = 50;
+
+export const VARIANTS = {
+  correct: { description: 'The dashboard as TARGET.md describes it.', hooks: {} },
+  'incident-2025-06-09': {
+    description: "Clinic-type tenants get every tenant's rows in the export; the list and the page stay scoped.",
+    hooks: { scope: (context, correct) => (context.surface === 'export' && context.organization?.type === 'clinic' ? EVERY_TENANT : correct) },
+  },
+  'frontend-only-fix': {
+    description: "The list API and the export serve every tenant's rows; only the page hides the foreign ones.",
+    hooks: { scope: () => EVERY_TENANT, pageHidesForeignRows: true },
+  },
+  'trusted-org-param': {
+    description: 'organizationId is taken from the query without checking it against the session.',
+    hooks: { trustsOrganizationParameter: true },
+  },
+  'export-without-session': {
+    description: "The export answers without a session, with every tenant's rows.",
+    hooks: { exportWithoutSession: true },
+  },
+  'health-system-unscoped': {
+    description: 'The incident again, for health-system tenants: their export is unscoped.',
+    hooks: { scope: (context, correct) => (context.surface === 'export' && context.organization?.type === 'health_system' ? EVERY_TENANT : correct) },
+  },
+  'export-ignores-filters': {
+    description: 'The export ignores from and to; the list honours them.',
+    hooks: { exportQuery: (query) => ({ ...query, from: null, to: null }) },
+  },
+  'export-drops-rows': {
+    description: `The export leaves out the last list page (${LIST_PAGE} rows) of the caller's rows.`,
+    hooks: { exportLimit: (count) => Math.max(0, Math.floor((count - 1) / LIST_PAGE) * LIST_PAGE) },
+  },
+  'cross-tenant-cache': {
+    description: 'The export is cached by its dates alone, so the next tenant with the same dates gets the previous file.',
+    hooks: { exportCacheKey: (query) => `${query.from ?? ''}/${query.to ?? ''}` },
+  },
+  'late-leak': {
+    description: "Other tenants' rows appear only after the first UI page, older than the caller's last row on it.",
+    hooks: {
+      scope: (context, correct) =>
+        context.role !== 'luna_admin' && context.organizationId !== null
+          ? { kind: 'tenant-then-older-foreign', organizationId: context.organizationId, ownRowsFirst: context.lateLeakAfter }
+          : correct,
+    },
+  },
+  'extra-columns': { description: 'The export carries a phone column outside the header contract.', hooks: { exportExtraColumn: true } },
+  'formula-unescaped': {
+    description: 'Export cells that a spreadsheet would run as a formula are not prefixed with a quote.',
+    hooks: { exportUnguardedFormulas: true },
+  },
+  'export-server-error': {
+    description: 'The export answers 500: a broken target, not a leak, which the suite must name as such.',
+    hooks: { exportFailure: 'server-error' },
+  },
+  'export-hangs': {
+    description: 'The export sends its headers and then never finishes: a hung target, not a leak.',
+    hooks: { exportFailure: 'hang' },
+  },
+} as const satisfies Readonly<Record<string, Variant>>;
+
+export type VariantName = keyof typeof VARIANTS;
+
+export const VARIANT_NAMES = Object.keys(VARIANTS) as VariantName[];
+
+export function hooksOf(variant: VariantName): VariantHooks {
+  return VARIANTS[variant].hooks;
+}
 
 /** Reads a variant name from configuration; nothing set means the correct dashboard. */
 export function parseVariant(value: string | undefined): VariantName {
   if (value === undefined || value === '') return 'correct';
-  const known: readonly string[] = VARIANT_NAMES;
-  if (known.includes(value)) return value as VariantName;
+  if (Object.hasOwn(VARIANTS, value)) return value as VariantName;
   throw new Error(`unknown sandbox variant "${value}"; valid variants: ${VARIANT_NAMES.join(', ')}`);
 }

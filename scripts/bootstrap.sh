@@ -4,7 +4,8 @@
 #   1. the dependencies, among them a pinned Node (the `node` package) whose binary lands in
 #      node_modules/.bin, which npm puts first on PATH for every script;
 #   2. a Chromium that Playwright can drive (Playwright's own browser download cannot run
-#      where only package registries are reachable, so we use the system's).
+#      where only package registries are reachable, so we use the system's): Debian's
+#      chromium-headless-shell, the lean build Playwright runs headless, or else any chromium.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -18,15 +19,19 @@ if [ ! -x node_modules/.bin/node ] || [ ! -f node_modules/.package-lock.json ] \
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+has() { command -v "$1" >/dev/null 2>&1; }
+
 if [ -n "${CHROMIUM_PATH:-}" ]; then
-  [ -x "$CHROMIUM_PATH" ] || { say "CHROMIUM_PATH=$CHROMIUM_PATH is not an executable"; exit 1; }
-elif ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing Debian's chromium (apt-get)"
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
-  else
-    say "no Chromium found. Install your distribution's chromium package, or set CHROMIUM_PATH to a Chromium or Chrome binary."
-    exit 1
+  [ -x "$CHROMIUM_PATH" ] || { say "CHROMIUM_PATH=$CHROMIUM_PATH is not an executable"; exit 2; }
+elif ! has chromium-headless-shell; then
+  if [ "$(id -u)" = 0 ] && has apt-get; then
+    say "installing Debian's chromium-headless-shell (apt-get)"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium-headless-shell; } >/dev/null 2>&1; then
+      has chromium || has chromium-browser || { say "could not install chromium-headless-shell, and no chromium is installed: set CHROMIUM_PATH to a Chromium or Chrome binary."; exit 2; }
+      say "could not install chromium-headless-shell; the full chromium will do, more slowly"
+    fi
+  elif ! has chromium && ! has chromium-browser; then
+    say "no Chromium found. Install your distribution's chromium-headless-shell (or chromium) package, or set CHROMIUM_PATH to a Chromium or Chrome binary."
+    exit 2
   fi
 fi

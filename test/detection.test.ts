@@ -1,151 +1,180 @@
 /**
- * The proof of detection: a test that cannot fail is a defect. The whole suite runs on the
- * correct sandbox and must pass, then on each known-bad variant and must fail, with the
- * failure in the checks meant to catch that bug and every failure an isolation finding
- * (a crash or a timeout does not count as catching anything). Each failing run's output,
- * results and report are then searched for the dataset's PHI.
+ * The proof of detection: a test that cannot fail is a defect. The whole suite runs once,
+ * against every sandbox variant side by side (one Playwright project each, so the start-up
+ * is paid once), and must pass on the correct one and fail on each known-bad one, in the
+ * checks meant to catch that bug, with isolation findings only. The variants whose target
+ * fails (a 500, a hang) must fail as target errors, and must not count as caught. Every
+ * variant runs every check the correct one runs. Then everything the run wrote is searched
+ * for PHI.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { after, describe, test } from 'node:test';
-import { ISOLATION_FAILURE } from '../lib/report/isolation-failure.ts';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { CheckId } from '../lib/checks.ts';
+import { VERDICT_FILE, type VerdictRecord } from '../lib/report/run-verdict.ts';
 import { generateDataset } from '../fixtures/dataset.ts';
 import { datasetOptionsFromEnv } from '../fixtures/options.ts';
 import { VARIANT_NAMES, type VariantName } from '../sandbox/variants.ts';
+import { runSuite, type SuiteRun, type TestOutcome } from '../lib/suite-run.ts';
+import { PROOF_ENV } from './support/proof.ts';
 import { artifactTexts, findPhi } from './support/phi-scan.ts';
-import { runSuite, type SuiteRun } from '../lib/suite-run.ts';
 
-type BadVariant = Exclude<VariantName, 'correct'>;
+/** Bugs whose target still answers, and so must be caught by an isolation finding. */
+type ScopingVariant = Exclude<VariantName, 'correct' | TargetFailureVariant>;
+/** Bugs that break the target itself: the suite must fail, naming the target, and catch nothing. */
+type TargetFailureVariant = 'export-server-error' | 'export-hangs';
+const TARGET_FAILURES: readonly TargetFailureVariant[] = ['export-server-error', 'export-hangs'];
 
-/** For each bug, the checks that exist to catch it (matched against the full test title). */
-const MUST_CATCH: Readonly<Record<BadVariant, readonly RegExp[]>> = {
+/**
+ * A check that must catch a bug: by its id, and where it acts as a persona, for every
+ * persona of that tenant type (`luna_admin` for the Luna admin).
+ */
+interface MustCatch {
+  readonly check: CheckId;
+  readonly type?: string;
+}
+
+const MUST_CATCH: Readonly<Record<ScopingVariant, readonly MustCatch[]>> = {
   'incident-2025-06-09': [
-    /Incident 2025-06-09.*the downloaded file holds only MHS patients/,
-    /Incident 2025-06-09.*the export API behind the page serves only MHS patients/,
-    /decoy-clinic downloading Patients Treated › gets a file holding its own rows, whole and only/,
+    { check: 'incident.2025-06-09.file', type: 'clinic' },
+    { check: 'incident.2025-06-09.api', type: 'clinic' },
+    { check: 'file.download', type: 'clinic' },
   ],
   'frontend-only-fix': [
-    /Incident 2025-06-09.*the export API behind the page serves only MHS patients/,
-    /mhs-clinic calling the API › gets only its own rows from the list API/,
-    /mhs-clinic reading every surface › sees the same rows/,
-    /health-system calling the API › gets only its own rows from the export API$/,
+    { check: 'incident.2025-06-09.api', type: 'clinic' },
+    { check: 'api.list', type: 'clinic' },
+    { check: 'surfaces.agree', type: 'clinic' },
+    { check: 'api.export', type: 'health_system' },
+    { check: 'api.export', type: 'urgent_care' },
   ],
   'trusted-org-param': [
-    /mhs-clinic calling the API › is refused another organisation's rows/,
-    /health-system calling the API › is refused another organisation's rows/,
+    { check: 'api.other-organization', type: 'clinic' },
+    { check: 'api.other-organization', type: 'health_system' },
+    { check: 'api.other-organization', type: 'urgent_care' },
   ],
-  'export-without-session': [/Without a session › the list and the export answer 401/],
+  'export-without-session': [{ check: 'api.anonymous' }],
   'health-system-unscoped': [
-    /health-system downloading Patients Treated › gets a file holding its own rows, whole and only/,
-    /health-system calling the API › gets only its own rows from the export API$/,
+    { check: 'file.download', type: 'health_system' },
+    { check: 'api.export', type: 'health_system' },
   ],
   'export-ignores-filters': [
-    /mhs-clinic downloading Patients Treated › gets a file holding its own rows in the date filters/,
-    /health-system calling the API › gets only its own rows from the export API in the date filters/,
+    { check: 'file.download-filtered', type: 'clinic' },
+    { check: 'api.export-filtered', type: 'health_system' },
   ],
   'export-drops-rows': [
-    /mhs-clinic downloading Patients Treated › gets a file holding its own rows, whole and only/,
-    /luna-admin reading every surface › sees the same rows/,
+    { check: 'file.download', type: 'clinic' },
+    { check: 'surfaces.agree', type: 'luna_admin' },
   ],
-  'cross-tenant-cache': [/Two tenants exporting back to back › each get their own file for the same filters/],
+  'cross-tenant-cache': [{ check: 'pair.back-to-back' }],
   'late-leak': [
-    /Incident 2025-06-09.*the downloaded file holds only MHS patients/,
-    /mhs-clinic reading every surface › sees the same rows/,
+    { check: 'incident.2025-06-09.file', type: 'clinic' },
+    { check: 'surfaces.agree', type: 'clinic' },
   ],
   'extra-columns': [
-    /mhs-clinic downloading Patients Treated › gets a file holding its own rows, whole and only/,
-    /The Luna admin calling the API › holds every tenant's rows/,
+    { check: 'file.download', type: 'clinic' },
+    { check: 'admin.export-all', type: 'luna_admin' },
   ],
   'formula-unescaped': [
-    /mhs-clinic downloading Patients Treated › gets a file holding its own rows, whole and only/,
-    /decoy-clinic calling the API › gets only its own rows from the export API$/,
+    { check: 'file.download', type: 'clinic' },
+    { check: 'api.export', type: 'clinic' },
   ],
 };
 
-/**
- * For each scoping bug, the contract interactions whose verification it must break; the
- * failure must name them.
- */
-const CONTRACT_MUST_BREAK: Readonly<Partial<Record<BadVariant, readonly string[]>>> = {
+/** For each scoping bug, the contract interactions whose verification it must break; the failure names them. */
+const CONTRACT_MUST_BREAK: Readonly<Partial<Record<ScopingVariant, readonly string[]>>> = {
   'incident-2025-06-09': ['a clinic user exports its patients treated'],
-  'frontend-only-fix': ['a clinic user lists its patients treated', 'a health_system user exports its patients treated'],
+  'frontend-only-fix': ['a clinic user lists its patients treated', 'a health_system user exports its patients treated', 'a urgent_care user exports its patients treated'],
   'trusted-org-param': ["a clinic user asks for another organisation's export", "a health_system user asks for another organisation's list"],
   'export-without-session': ["an anonymous caller exports beside a clinic user's tenant"],
   'health-system-unscoped': ['a health_system user exports its patients treated'],
   'export-drops-rows': ['a clinic user exports its patients treated', 'the Luna admin exports its patients treated'],
   'extra-columns': ['a health_system user exports its patients treated'],
 };
-const CONTRACT_CHECK = /the patients-treated API keeps every interaction of the page's contract/;
 
-const dataset = generateDataset(datasetOptionsFromEnv());
-const runs: SuiteRun[] = [];
-after(() => {
-  for (const run of runs) rmSync(run.artifactsDir, { recursive: true, force: true });
-});
-
-async function runAgainst(variant: VariantName): Promise<SuiteRun> {
-  const run = await runSuite({ SANDBOX_VARIANT: variant, TARGET_URL: '', CI: '' });
-  runs.push(run);
-  return run;
+/** The one rule by which the proof counts a check as having caught a bug: it failed, with isolation findings only. */
+export function caught(outcome: TestOutcome): boolean {
+  return !outcome.ok && outcome.kind === 'isolation';
 }
 
-describe('the PHI scan', () => {
-  test('finds a planted name and date of birth, and says where without saying what', () => {
-    const [row] = dataset.rows;
-    assert.ok(row);
-    const sources = new Map([['clean', 'tenant org-mhs: 3 rows'], ['leaky', `x ${JSON.stringify({ name: row.patientName })} ${row.dateOfBirth}`]]);
-    assert.deepEqual(findPhi(sources, dataset), [
-      { where: 'leaky', kind: 'patient name' },
-      { where: 'leaky', kind: 'date of birth' },
-    ]);
-  });
+const dataset = generateDataset(datasetOptionsFromEnv(PROOF_ENV));
+let run: SuiteRun;
+before(async () => {
+  run = await runSuite({ ...PROOF_ENV, SANDBOX_VARIANTS: 'all', TARGET_URL: '', CI: '' });
 });
+after(() => rmSync(run.artifactsDir, { recursive: true, force: true }));
+
+const outcomesOf = (variant: VariantName): TestOutcome[] => run.outcomes.filter((outcome) => outcome.target === variant);
+const ran = (outcome: TestOutcome): string => `${outcome.check} as ${outcome.persona?.key ?? 'no persona'}`;
 
 describe('the suite on the correct sandbox', () => {
-  test('passes every check and says so', async () => {
-    const run = await runAgainst('correct');
-    const failed = run.outcomes.filter((outcome) => !outcome.ok).map((outcome) => outcome.title);
-    assert.deepEqual(failed, [], `checks failed on the correct sandbox:\n${run.output}`);
-    assert.ok(run.outcomes.length > 20, `only ${run.outcomes.length} checks ran`);
-    assert.equal(run.exitCode, 0, run.output);
-    assert.match(run.output, /VERDICT: PASS/);
+  test('passes every check', () => {
+    const outcomes = outcomesOf('correct');
+    assert.ok(outcomes.length > 40, `only ${outcomes.length} checks ran on the correct sandbox:\n${run.output.slice(-3000)}`);
+    const failed = outcomes.filter((outcome) => !outcome.ok).map((outcome) => `${outcome.title}: ${outcome.errors[0]?.split('\n')[0]}`);
+    assert.deepEqual(failed, [], 'checks failed on the correct sandbox');
+    assert.deepEqual(outcomes.filter((outcome) => outcome.skipped).map((outcome) => outcome.title), [], 'checks were skipped on the correct sandbox');
   });
 });
 
 describe('the suite on each known-bad sandbox variant', () => {
-  for (const variant of VARIANT_NAMES.filter((name): name is BadVariant => name !== 'correct')) {
-    test(`catches ${variant}`, async () => {
-      const run = await runAgainst(variant);
-      assert.notEqual(run.exitCode, 0, `the suite passed on ${variant}:\n${run.output}`);
-      assert.match(run.output, /VERDICT: FAIL/);
-
-      const failed = run.outcomes.filter((outcome) => !outcome.ok);
+  for (const variant of VARIANT_NAMES.filter((name): name is ScopingVariant => name !== 'correct' && !TARGET_FAILURES.includes(name as TargetFailureVariant))) {
+    test(`catches ${variant} in the checks meant to catch it, with isolation findings only`, () => {
+      const outcomes = outcomesOf(variant);
       for (const expected of MUST_CATCH[variant]) {
-        assert.ok(
-          failed.some((outcome) => expected.test(outcome.title)),
-          `no failing check matches ${expected} on ${variant}; failed: ${failed.map((outcome) => outcome.title).join('; ') || 'none'}`,
-        );
+        const meant = outcomes.filter((outcome) => outcome.check === expected.check && (expected.type === undefined || outcome.persona?.type === expected.type));
+        assert.ok(meant.length > 0, `no check ${expected.check}${expected.type ? ` as a ${expected.type} persona` : ''} ran on ${variant}`);
+        for (const outcome of meant) {
+          assert.ok(caught(outcome), `${ran(outcome)} did not catch ${variant}: ${outcome.ok ? 'it passed' : `it failed as a ${outcome.kind} error: ${outcome.errors[0]?.split('\n')[0]}`}`);
+        }
       }
-      const contract = failed.find((outcome) => CONTRACT_CHECK.test(outcome.title));
+      const contract = outcomes.find((outcome) => outcome.check === 'contract.verify');
       for (const interaction of CONTRACT_MUST_BREAK[variant] ?? []) {
-        assert.ok(
-          contract?.errors.some((message) => message.includes(interaction)),
-          `contract verification on ${variant} did not name the broken interaction "${interaction}"`,
-        );
+        assert.ok(contract?.errors.some((message) => message.includes(interaction)), `contract verification on ${variant} did not name the broken interaction "${interaction}"`);
       }
-      for (const outcome of failed) {
-        const unrelated = outcome.errors.filter((message) => !message.includes(ISOLATION_FAILURE));
-        assert.deepEqual(unrelated, [], `"${outcome.title}" failed on ${variant} for a reason that is not an isolation finding`);
-      }
-
-      const sources = artifactTexts(run.artifactsDir);
-      sources.set('output', run.output);
-      assert.ok(
-        [...sources].some(([where, text]) => where.includes('playwright-report/index.html!') && text.includes(ISOLATION_FAILURE)),
-        'the scan did not open the HTML report, so it could not have seen PHI there',
-      );
-      const phi = findPhi(sources, dataset);
-      assert.deepEqual(phi, [], `PHI found in what the ${variant} run produced`);
+      const notFindings = outcomes.filter((outcome) => !outcome.ok && !caught(outcome)).map((outcome) => `${ran(outcome)}: ${outcome.kind}`);
+      assert.deepEqual(notFindings, [], `checks failed on ${variant} for a reason that is not an isolation finding`);
     });
   }
+});
+
+describe('the suite on a target that fails to answer', () => {
+  for (const variant of TARGET_FAILURES) {
+    test(`fails on ${variant} as target errors, and the proof does not count it as caught`, () => {
+      const failed = outcomesOf(variant).filter((outcome) => !outcome.ok);
+      assert.ok(failed.some((outcome) => outcome.check === 'file.download'), `the downloads did not fail on ${variant}`);
+      assert.ok(failed.some((outcome) => outcome.check === 'api.export'), `the export API checks did not fail on ${variant}`);
+      assert.deepEqual(failed.filter((outcome) => outcome.kind !== 'target').map((outcome) => `${ran(outcome)}: ${outcome.kind}`), [], `checks failed on ${variant} as something other than target errors`);
+      assert.deepEqual(failed.filter(caught).map(ran), [], `the proof would count ${variant} as caught`);
+    });
+  }
+});
+
+describe('the proof itself', () => {
+  test('runs every check of the correct sandbox on every variant, none skipped', () => {
+    const expected = outcomesOf('correct').map(ran).sort();
+    for (const variant of VARIANT_NAMES) {
+      const outcomes = outcomesOf(variant);
+      assert.deepEqual(outcomes.map(ran).sort(), expected, `${variant} did not run the same checks as the correct sandbox`);
+      assert.deepEqual(outcomes.filter((outcome) => outcome.skipped).map(ran), [], `checks were skipped on ${variant}`);
+    }
+  });
+
+  test('says FINDING, and ends with one line per finding', () => {
+    const record = JSON.parse(readFileSync(join(run.artifactsDir, 'test-results', VERDICT_FILE), 'utf8')) as VerdictRecord;
+    assert.equal(record.verdict, 'finding');
+    assert.equal(record.exitCode, 1);
+    assert.match(run.output, /^VERDICT: FINDING, \d+ of \d+ checks/m);
+    assert.match(run.output, /^FINDING {2}mhs-clinic · downloaded file · incident-2025-06-09 \[file\.download\]: foreign-canary \d+, foreign-rows \d+ \(/m);
+  });
+
+  test('leaves no patient name or date of birth in anything the run wrote', () => {
+    const sources = artifactTexts(run.artifactsDir);
+    sources.set('output', run.output);
+    assert.ok(
+      [...sources].some(([where, text]) => where.includes('playwright-report/index.html!') && text.includes('Isolation finding')),
+      'the scan did not open the HTML report, so it could not have seen PHI there',
+    );
+    assert.deepEqual(findPhi(sources, dataset), [], 'PHI found in what the run produced');
+  });
 });

@@ -9,7 +9,8 @@ import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { generateDataset, type Persona } from '../fixtures/dataset.ts';
+import { generateDataset } from '../fixtures/dataset.ts';
+import type { Persona } from '../lib/model.ts';
 import { sandboxPassword } from '../fixtures/credentials.ts';
 import { formatVerdict, judgeExport } from '../lib/oracle/index.ts';
 import { dashboardClient, probeTarget, signIn } from '../lib/target/client.ts';
@@ -174,23 +175,42 @@ describe("a target that rejects a persona's password", () => {
     });
   });
 
-  test('at the login page, fails each sign-in naming its persona, without waiting out a timeout', async () => {
-    // The target knows other credentials than the suite's for every persona, so no sign-in
-    // can succeed and none writes a saved session that a concurrent run might read.
+  test('in the preflight, stops the run before any check, naming each refused persona', async () => {
+    // The target knows other credentials than the suite's for every persona, so no sign-in can succeed.
     const stranger = { ...dataset, personas: dataset.personas.map((persona) => ({ ...persona, email: `rotated.${persona.email}` })) };
     const { url } = await sandbox({ dataset: stranger });
-    const run = await suiteRun({ TARGET_URL: url }, ['--project=sign-in']);
+    const run = await suiteRun({ TARGET_URL: url }, []);
     assert.notEqual(run.exitCode, 0, run.output);
-    assert.equal(run.outcomes.length, dataset.personas.length, run.output);
-    for (const outcome of run.outcomes) {
-      const key = /(\S+) signs in$/.exec(outcome.title)?.[1] ?? '';
-      assert.equal(outcome.ok, false, outcome.title);
-      assert.ok(
-        outcome.errors.some((message) => message.includes(`The target at ${url} refused persona "${key}" at the login page ("Invalid email or password")`)),
-        `${outcome.title}: ${outcome.errors.join('\n')}`,
-      );
-      assert.ok(!outcome.errors.some((message) => /Timeout \d+ms exceeded/.test(message)), `${outcome.title} waited out a timeout`);
+    assert.deepEqual(run.outcomes, [], 'a check ran after the preflight failed');
+    assert.match(run.output, /PreflightError: The sandbox profile does not match what http:\/\/127\.0\.0\.1:\d+ says of its personas/);
+    for (const persona of dataset.personas) {
+      assert.ok(run.output.includes(`${persona.key}: the target refused its email and password (401): check its variables`), `${persona.key} is not named`);
     }
+    assert.match(run.output, /VERDICT: CONFIGURATION ERROR/);
+  });
+});
+
+describe('a persona that is not who its profile says', () => {
+  test('stops the run in the preflight, naming the persona and each field that differs', async () => {
+    // MHS's user account belongs to the decoy clinic there, and the admin is a plain user.
+    const swapped = {
+      ...dataset,
+      personas: dataset.personas.map((persona) =>
+        persona.key === 'mhs-clinic'
+          ? { ...persona, organizationId: 'org-northwind-health' }
+          : persona.key === 'luna-admin'
+            ? { ...persona, role: 'provider_user' as const, organizationId: 'org-riverside-clinic' }
+            : persona,
+      ),
+    };
+    const { url } = await sandbox({ dataset: swapped });
+    const run = await suiteRun({ TARGET_URL: url }, []);
+    assert.notEqual(run.exitCode, 0, run.output);
+    assert.deepEqual(run.outcomes, [], 'a check ran with a misconfigured persona');
+    assert.ok(run.output.includes('mhs-clinic: organisation id is org-mhs in the profile, org-northwind-health at GET /api/me'), run.output);
+    assert.ok(run.output.includes('mhs-clinic: organisation type is clinic in the profile, health_system at GET /api/me'), run.output);
+    assert.ok(run.output.includes('luna-admin: role is luna_admin in the profile, provider_user at GET /api/me'), run.output);
+    assert.ok(!run.output.includes('decoy-clinic:'), 'a persona that matches was named');
   });
 });
 

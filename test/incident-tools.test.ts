@@ -18,11 +18,13 @@ import { findPhi } from './support/phi-scan.ts';
 import { profileVariablesFor } from './support/profile-variables.ts';
 
 const dataset = generateDataset();
+// Shaped like the alpha profile it stands in for: MHS, a decoy clinic and a health system.
+const alphaShaped = generateDataset({ tenants: 3 });
 const scratch = mkdtempSync(join(tmpdir(), 'incident-tools-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function withSandbox<T>(variant: VariantName, use: (url: string) => Promise<T>): Promise<T> {
-  const sandbox = await startSandbox({ variant, dataset });
+async function withSandbox<T>(variant: VariantName, use: (url: string) => Promise<T>, shaped = dataset): Promise<T> {
+  const sandbox = await startSandbox({ variant, dataset: shaped });
   try {
     return await use(sandbox.url);
   } finally {
@@ -40,11 +42,13 @@ describe('npm run repro', () => {
   });
 
   test('says FIXED for an environment without the bug and STILL PRESENT for one with it', async () => {
-    const fixed = await withSandbox('correct', (url) => runScript('cli/repro.ts', ['2025-06-09', '--env', 'alpha'], profileVariablesFor('ALPHA', url, dataset)));
+    const fixed = await withSandbox('correct', (url) => runScript('cli/repro.ts', ['2025-06-09', '--env', 'alpha'], profileVariablesFor('ALPHA', url, alphaShaped)), alphaShaped);
     assert.equal(fixed.code, 0, fixed.output);
     assert.match(fixed.output, /FIXED in alpha/);
-    const present = await withSandbox('incident-2025-06-09', (url) =>
-      runScript('cli/repro.ts', ['2025-06-09', '--env', 'alpha'], profileVariablesFor('ALPHA', url, dataset)),
+    const present = await withSandbox(
+      'incident-2025-06-09',
+      (url) => runScript('cli/repro.ts', ['2025-06-09', '--env', 'alpha'], profileVariablesFor('ALPHA', url, alphaShaped)),
+      alphaShaped,
     );
     assert.equal(present.code, 1, present.output);
     assert.match(present.output, /STILL PRESENT in alpha/);

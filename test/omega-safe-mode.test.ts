@@ -13,7 +13,8 @@ import { artifactTexts, findPhi } from './support/phi-scan.ts';
 import { profileVariablesFor } from './support/profile-variables.ts';
 import { runSuite, type SuiteRun } from '../lib/suite-run.ts';
 
-const dataset = generateDataset();
+// Shaped like the profiles it stands in for: MHS, a decoy clinic and a health system.
+const dataset = generateDataset({ tenants: 3 });
 const runs: SuiteRun[] = [];
 after(() => {
   for (const run of runs) rmSync(run.artifactsDir, { recursive: true, force: true });

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compareRows, generateDataset, seededRandom, streamDataset, type PatientTreated } from '../fixtures/dataset.ts';
+import { generateDataset, seededRandom, streamDataset } from '../fixtures/dataset.ts';
+import { compareRows, type PatientTreated } from '../lib/model.ts';
 import { formatVerdict, judgeExport, judgeRows, rowRef, type Knowledge, type Subject, type Verdict } from '../lib/oracle/index.ts';
 
 const dataset = generateDataset();

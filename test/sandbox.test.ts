@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { sandboxPassword } from '../fixtures/credentials.ts';
-import { generateDataset, type PatientTreated, type PersonaKey } from '../fixtures/dataset.ts';
-import { startSandbox, type Sandbox } from '../sandbox/server.ts';
+import { generateDataset } from '../fixtures/dataset.ts';
+import type { PatientTreated } from '../lib/model.ts';
+import { DEFAULT_UI_PAGE_SIZE, startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { VARIANT_NAMES, parseVariant, type VariantName } from '../sandbox/variants.ts';
 
 const dataset = generateDataset();
@@ -31,7 +32,7 @@ function sandboxFor(variant: VariantName): () => Sandbox {
   };
 }
 
-function personaOf(key: PersonaKey) {
+function personaOf(key: string) {
   const persona = dataset.personas.find((candidate) => candidate.key === key);
   assert.ok(persona, `no persona ${key}`);
   return persona;
@@ -65,7 +66,7 @@ function postSession(sandbox: Sandbox, email: string, password: string): Promise
 }
 
 /** Signs a persona in and returns the Cookie header that carries its session. */
-async function signIn(sandbox: Sandbox, key: PersonaKey): Promise<string> {
+async function signIn(sandbox: Sandbox, key: string): Promise<string> {
   const persona = personaOf(key);
   const response = await postSession(sandbox, persona.email, sandboxPassword(persona));
   assert.equal(response.status, 204);
@@ -412,9 +413,9 @@ const BUG_DEMONSTRATIONS: Record<Exclude<VariantName, 'correct'>, (sandbox: Sand
   },
   async 'late-leak'(sandbox) {
     const clinic = await signIn(sandbox, 'mhs-clinic');
-    const firstUiPage = await listPage(sandbox, clinic, { pageSize: 25 });
-    assert.deepEqual(firstUiPage.items, ownRows('org-mhs').slice(0, 25), 'the first UI page is right');
-    const boundary = ownRows('org-mhs')[24]?.lastVisit ?? '';
+    const firstUiPage = await listPage(sandbox, clinic, { pageSize: DEFAULT_UI_PAGE_SIZE });
+    assert.deepEqual(firstUiPage.items, ownRows('org-mhs').slice(0, DEFAULT_UI_PAGE_SIZE), 'the first UI page is right');
+    const boundary = ownRows('org-mhs')[DEFAULT_UI_PAGE_SIZE - 1]?.lastVisit ?? '';
     const expected = dataset.rows.filter((row) => row.providerId === 'org-mhs' || row.lastVisit < boundary);
     assert.ok(expected.some(foreignTo('org-mhs')));
     assert.deepEqual(await listAll(sandbox, clinic), expected);
@@ -428,6 +429,17 @@ const BUG_DEMONSTRATIONS: Record<Exclude<VariantName, 'correct'>, (sandbox: Sand
     const text = (await exportFile(sandbox, await signIn(sandbox, 'mhs-clinic'))).text;
     assert.ok(text.includes(',"=SUM(1,2) Carver",'));
     assert.ok(!text.includes("'=SUM"));
+  },
+  async 'export-server-error'(sandbox) {
+    const clinic = await signIn(sandbox, 'mhs-clinic');
+    await expectError(await get(sandbox, '/api/patients-treated/export', clinic), 500, 'internal_error');
+    assert.deepEqual(await listAll(sandbox, clinic), ownRows('org-mhs'), 'while the list answers');
+  },
+  async 'export-hangs'(sandbox) {
+    const clinic = await signIn(sandbox, 'mhs-clinic');
+    const response = await fetch(urlOf(sandbox, '/api/patients-treated/export'), { headers: { cookie: clinic }, signal: AbortSignal.timeout(500) });
+    assert.equal(response.status, 200, 'the headers come');
+    await assert.rejects(response.text(), { name: 'TimeoutError' }, 'the body never ends');
   },
 };
 

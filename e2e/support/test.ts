@@ -1,31 +1,69 @@
 /**
  * The suite's one `test` and `expect`. Specs import from here only.
  *
- * - `persona` picks who is signed in; the sign-in project saved each persona's session once.
+ * - `PERSONAS` is the environment's personas, read from its profile when the specs load:
+ *   every check loops over them, never over a list in code, so a tenant type nobody wrote
+ *   about still gets every check.
+ * - `check(id, persona)` gives a test its stable id and persona as annotations; reports and
+ *   the project's own proofs find checks by these, never by their titles.
+ * - `persona` picks who is signed in; global setup signed each one in through the API and
+ *   saved its session, per target.
  * - `api` is that persona's session on the backend, `anonymousApi` has none: the backend is
- *   judged directly, not only through the page (INCIDENT: the frontend-only fix).
+ *   judged directly, not only through the page (docs/incident-2025-06-09.md: the frontend fix).
  * - `judge` feeds whatever a surface served to the isolation oracle and records the verdict
  *   in the report, which holds tenants, counts and opaque references, never patient data.
+ * - `windows` are date windows chosen from the environment's own data.
  */
-import { readFile } from 'node:fs/promises';
-import { test as base, expect as baseExpect, type Download, type TestInfo } from '@playwright/test';
-import type { PatientTreated, Persona, PersonaKey } from '../../fixtures/dataset.ts';
-import { knowledgeOf, loadEnvironment, type Environment } from '../../lib/environment.ts';
+import { test as base, expect as baseExpect, type Browser, type BrowserContext, type Download, type TestDetails, type TestInfo } from '@playwright/test';
+import { CONTEXT_OPTIONS, PAGE_TIMEOUTS } from '../../lib/browser.ts';
+import { CHECK_ANNOTATION, CHECKS, PERSONA_ANNOTATION, type CheckId } from '../../lib/checks.ts';
+import { knowledgeOf, loadEnvironment, type Environment, type KnownTenant } from '../../lib/environment.ts';
+import { describePersona, type PatientTreated, type Persona } from '../../lib/model.ts';
 import { formatVerdict, judgeExport, judgeRows, type Knowledge, type Subject, type Verdict } from '../../lib/oracle/index.ts';
-import { dashboardClient, SESSION_COOKIE, startSession, type DashboardClient, type ExportQuery, type Filters } from '../../lib/target/client.ts';
-import { ISOLATION_FAILURE } from '../../lib/report/isolation-failure.ts';
+import { FAILURE_PREFIX, kindOfVerdict } from '../../lib/report/failure-kind.ts';
 import { VERDICT_ATTACHMENT } from '../../lib/suite-run.ts';
+import { targetUrl } from '../../lib/targets.ts';
+import { dashboardClient, REQUEST_TIMEOUT_MS, startSession, TargetTimeoutError, type DashboardClient, type ExportQuery, type Filters } from '../../lib/target/client.ts';
 import { exportResponseParts } from '../../lib/target/export-response.ts';
 import { PatientsTreatedPage } from '../../lib/target/patients-treated-page.ts';
-import { storageStatePath } from './auth-state.ts';
+import { DayCounts, pairWindow, windowFor, type DateWindow } from '../../lib/windows.ts';
+import { savedSessionToken, storageStatePath } from './auth-state.ts';
 
-export const TENANT_PERSONAS: readonly PersonaKey[] = ['mhs-clinic', 'decoy-clinic', 'health-system'];
-export const ALL_PERSONAS: readonly PersonaKey[] = [...TENANT_PERSONAS, 'luna-admin'];
+/** A persona as the specs loop over it: who, whose tenant, and how titles name it. */
+export interface PersonaCase {
+  readonly key: string;
+  readonly persona: Persona;
+  readonly tenant: KnownTenant | null;
+  /** `mhs-clinic (MHS, clinic)`, or `luna-admin (Luna admin, every tenant)`. */
+  readonly title: string;
+}
 
-/** Inside the window every tenant of the default dataset has rows on both sides. */
-export const DATE_FILTERS: Filters = { from: '2025-01-01', to: '2025-03-31' };
+/**
+ * The profile as the specs see it when they load: its personas and tenants, without a target
+ * (the sandbox's address is known only once global setup started it).
+ */
+const planned = loadEnvironment(process.env, { offline: true });
 
-export { storageStatePath };
+export const PERSONAS: readonly PersonaCase[] = planned.personas.map((persona) => {
+  const tenant = planned.tenantOf(persona);
+  return { key: persona.key, persona, tenant, title: describePersona(persona, tenant) };
+});
+export const TENANT_PERSONAS = PERSONAS.filter((entry) => entry.persona.organizationId !== null);
+export const ADMIN_PERSONAS = PERSONAS.filter((entry) => entry.persona.organizationId === null);
+
+/**
+ * A test's id and persona as annotations, and the tags every isolation check shares. A check
+ * that only reads (and signs in) is `@readonly`, which is all a production environment runs.
+ */
+export function check(id: CheckId, persona?: PersonaCase, options: { readonly writes?: boolean; readonly tag?: readonly string[] } = {}): TestDetails {
+  return {
+    tag: ['@isolation', ...(options.writes ? [] : ['@readonly']), ...(options.tag ?? [])],
+    annotation: [
+      { type: CHECK_ANNOTATION, description: id },
+      ...(persona ? [{ type: PERSONA_ANNOTATION, description: `${persona.key} | ${persona.tenant?.id ?? 'all'} | ${persona.tenant?.type ?? 'luna_admin'}` }] : []),
+    ],
+  };
+}
 
 export interface Judge {
   /** A file the browser downloaded, streamed into the oracle. */
@@ -43,47 +81,133 @@ export interface PersonaView {
   readonly judge: Judge;
 }
 
+/** Date windows from the environment's data: one per persona, and one that no other check asks for. */
+export interface Windows {
+  of(persona: Persona): DateWindow;
+  readonly pair: DateWindow;
+}
+
 interface TestFixtures {
-  persona: PersonaKey;
+  /** See its fixture: the proof of detection's one concession to Playwright's worker lifecycle. */
+  keepsWorkerInProof: undefined;
+  persona: string;
   signedIn: Persona;
   api: DashboardClient;
   anonymousApi: DashboardClient;
   patientsTreated: PatientsTreatedPage;
   judge: Judge;
   /** Another persona's view, for checks that need two tenants in one test. */
-  viewOf: (persona: PersonaKey) => Promise<PersonaView>;
+  viewOf: (persona: string) => Promise<PersonaView>;
 }
 
 interface WorkerFixtures {
+  /** The target this project judges; set per project by the config. */
+  targetName: string;
+  /**
+   * One browser context per persona and worker, signed in with its saved session: each test
+   * opens a page of its own in it. A context costs more than the page a check needs, and the
+   * checks only read, so they share it and pay for a fresh page only.
+   */
+  personaContext: (persona: string) => Promise<BrowserContext>;
   environment: Environment;
   /** What the oracle may know for these filters; fetched once per worker and filters. */
   knowledge: (filters: Filters) => Promise<Knowledge>;
+  /** Every row the environment can show: the ground truth, or the Luna admin's view; `null` where neither is known. */
+  universe: () => Promise<readonly PatientTreated[] | Iterable<PatientTreated> | null>;
+  windows: Windows;
 }
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
-  environment: [async ({}, use) => use(loadEnvironment()), { scope: 'worker' }],
+  targetName: ['', { option: true, scope: 'worker' }],
+  environment: [
+    async ({ targetName }, use) => {
+      const url = targetUrl(targetName);
+      await use(loadEnvironment({ ...process.env, TARGET_URL: url }));
+    },
+    { scope: 'worker' },
+  ],
+  universe: [
+    async ({ environment, targetName }, use) => {
+      let read: Promise<readonly PatientTreated[] | Iterable<PatientTreated> | null> | undefined;
+      await use(() => (read ??= universeOf(environment, targetName, {})));
+    },
+    { scope: 'worker' },
+  ],
   knowledge: [
-    async ({ environment }, use) => {
+    async ({ environment, targetName }, use) => {
       const known = new Map<string, Promise<Knowledge>>();
       await use((filters) => {
         const key = `${filters.from ?? ''}..${filters.to ?? ''}`;
-        const cached = known.get(key) ?? knowledgeWithAdminView(environment, filters);
+        const cached = known.get(key) ?? knowledgeWithAdminView(environment, targetName, filters);
         known.set(key, cached);
         return cached;
       });
     },
     { scope: 'worker' },
   ],
-  persona: ['mhs-clinic', { option: true }],
-  baseURL: async ({ environment }, use) => use(environment.baseUrl),
-  storageState: async ({ persona }, use) => use(storageStatePath(persona)),
-  viewOf: async ({ environment, knowledge }, use, testInfo) => {
+  windows: [
+    async ({ universe, environment }, use) => {
+      const rows = await universe();
+      const counts = rows ? DayCounts.of(rows) : new DayCounts();
+      const byPersona = new Map(environment.personas.map((persona) => [persona.key, windowFor(counts, persona.organizationId)]));
+      const taken = [...byPersona.values()].filter((window): window is DateWindow => window !== undefined);
+      const pair = pairWindow(counts, taken);
+      // With no view of the data a window cannot be chosen; the oracle then finds the check
+      // inconclusive for want of knowledge, not for a calendar that is not ours.
+      const fallback = { from: '0001-01-01', to: '9999-12-31' };
+      await use({ of: (persona) => byPersona.get(persona.key) ?? fallback, pair: pair ?? fallback });
+    },
+    { scope: 'worker' },
+  ],
+  personaContext: [
+    async ({ browser, targetName }, use) => {
+      const contexts = new Map<string, Promise<BrowserContext>>();
+      await use((persona) => {
+        const context = contexts.get(persona) ?? openContext(browser, targetName, storageStatePath(targetName, persona));
+        contexts.set(persona, context);
+        return context;
+      });
+      await Promise.all([...contexts.values()].map(async (context) => (await context).close()));
+    },
+    { scope: 'worker' },
+  ],
+  // A check without a persona (signing in through the page) gets a context of its own, empty.
+  context: async ({ browser, persona, personaContext, targetName }, use) => {
+    if (persona) return use(await personaContext(persona));
+    const context = await openContext(browser, targetName, undefined);
+    await use(context);
+    await context.close();
+  },
+  page: async ({ context }, use) => {
+    const page = await context.newPage();
+    await use(page);
+    await page.close();
+  },
+  /**
+   * Playwright retires a worker after every failed test, and starts a new one (a process, its
+   * modules, its browser contexts): 1.2 s of CPU each on two cores. The proof of detection
+   * fails hundreds of checks on purpose, and the restarts cost more than the checks. There
+   * alone (SUITE_PROOF=1), a check that failed is marked as expected to, after the fact, so
+   * its worker carries on; it still reports every error, and the verdict reporter and the
+   * proof read the status the check really ended with, never the expectation.
+   */
+  keepsWorkerInProof: [
+    async ({}, use, testInfo) => {
+      await use(undefined);
+      if (process.env.SUITE_PROOF === '1' && testInfo.status !== 'skipped') testInfo.expectedStatus = testInfo.status ?? 'passed';
+    },
+    { auto: true },
+  ],
+  persona: ['', { option: true }],
+  // The contract's consumer side judges no target, and has no address.
+  baseURL: async ({ targetName }, use) => use(targetName ? targetUrl(targetName) : undefined),
+  viewOf: async ({ environment, knowledge, targetName }, use, testInfo) => {
     const clients: { api: DashboardClient; saved: string }[] = [];
     await use(async (key) => {
       const persona = environment.persona(key);
       // A session that ends mid-run is renewed once through the API; a second 401 fails, naming the persona.
       const signInAgain = () => startSession(environment.baseUrl, persona, environment.password(persona));
-      const saved = await savedSessionToken(key);
+      const saved = await savedSessionToken(targetName, key);
       const api = dashboardClient(environment.baseUrl, saved, { persona: key, signInAgain });
       clients.push({ api, saved });
       return { persona, api, judge: judgeFor(persona, knowledge, testInfo) };
@@ -94,9 +218,19 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   signedIn: async ({ environment, persona }, use) => use(environment.persona(persona)),
   api: async ({ viewOf, persona }, use) => use((await viewOf(persona)).api),
   anonymousApi: async ({ environment }, use) => use(dashboardClient(environment.baseUrl, null)),
-  patientsTreated: async ({ page }, use) => use(new PatientsTreatedPage(page)),
+  patientsTreated: async ({ page }, use) => use(new PatientsTreatedPage(page, REQUEST_TIMEOUT_MS)),
   judge: async ({ knowledge, signedIn }, use, testInfo) => use(judgeFor(signedIn, knowledge, testInfo)),
 });
+
+async function openContext(browser: Browser, targetName: string, storageState: string | undefined): Promise<BrowserContext> {
+  const context = await browser.newContext({ ...CONTEXT_OPTIONS, ...(targetName ? { baseURL: targetUrl(targetName) } : {}), ...(storageState ? { storageState } : {}) });
+  context.setDefaultTimeout(PAGE_TIMEOUTS.actionTimeout);
+  context.setDefaultNavigationTimeout(PAGE_TIMEOUTS.navigationTimeout);
+  return context;
+}
+
+/** TARGET.md's refusals: a 2xx where one of these was due served something it should not have. */
+const REFUSALS = new Set([400, 401, 403, 404]);
 
 export const expect = baseExpect.extend({
   /** Passes only on a `pass` verdict: `inconclusive` (nothing foreign to see) fails too. */
@@ -104,16 +238,22 @@ export const expect = baseExpect.extend({
     return {
       name: 'toBeIsolated',
       pass: verdict.status === 'pass',
-      message: () => `${ISOLATION_FAILURE}:\n${formatVerdict(verdict)}`,
+      message: () => `${FAILURE_PREFIX[kindOfVerdict(verdict)]}:\n${formatVerdict(verdict)}`,
     };
   },
 
-  /** The status a request must get; the message names the status only, never the body. */
+  /**
+   * The status a request must get; the message names the status only, never the body. A
+   * success where a refusal was due is a finding; any other wrong answer (a 5xx, another
+   * refusal than TARGET.md's) is the target failing to answer as described.
+   */
   toAnswer(response: Response, status: number, what: string) {
+    const served = response.status >= 200 && response.status < 300;
+    const kind = REFUSALS.has(status) && served ? 'isolation' : 'target';
     return {
       name: 'toAnswer',
       pass: response.status === status,
-      message: () => `${ISOLATION_FAILURE}: ${what} answered ${response.status}, expected ${status}.`,
+      message: () => `${FAILURE_PREFIX[kind]}: ${what} answered ${response.status}, expected ${status}.`,
     };
   },
 
@@ -124,25 +264,44 @@ export const expect = baseExpect.extend({
     return {
       name: 'toAgreeRowForRow',
       pass: fingerprints.size === 1,
-      message: () => `${ISOLATION_FAILURE}: the surfaces do not agree row for row (${counts}).`,
+      message: () => `${FAILURE_PREFIX.isolation}: the surfaces do not agree row for row (${counts}).`,
     };
   },
 });
 
-/** The admin's list for these filters, where the profile judges by the admin's view. */
-async function knowledgeWithAdminView(environment: Environment, filters: Filters): Promise<Knowledge> {
-  if (environment.groundTruth || !environment.oracles.includes('admin-view')) return knowledgeOf(environment);
-  const admin = dashboardClient(environment.baseUrl, await savedSessionToken('luna-admin'));
-  const rows: PatientTreated[] = [];
-  for await (const row of admin.listAll({ ...(filters.from ? { from: filters.from } : {}), ...(filters.to ? { to: filters.to } : {}) })) rows.push(row);
-  return knowledgeOf(environment, rows);
+/** What a check's id means, for a test's own failure messages. */
+export function meaningOf(id: CheckId): string {
+  return CHECKS[id].meaning;
 }
 
-async function savedSessionToken(persona: PersonaKey): Promise<string> {
-  const state = JSON.parse(await readFile(storageStatePath(persona), 'utf8')) as { cookies: { name: string; value: string }[] };
-  const cookie = state.cookies.find((candidate) => candidate.name === SESSION_COOKIE);
-  if (!cookie) throw new Error(`The saved session of persona "${persona}" holds no ${SESSION_COOKIE} cookie: did the sign-in project run?`);
-  return cookie.value;
+/**
+ * Every row the environment can show: the generated ground truth, or every page of the Luna
+ * admin's list. `null` where the profile uses neither.
+ */
+async function universeOf(environment: Environment, targetName: string, filters: Filters): Promise<readonly PatientTreated[] | Iterable<PatientTreated> | null> {
+  if (environment.groundTruth && environment.oracles.includes('ground-truth')) return environment.groundTruth;
+  const admin = environment.personas.find((persona) => persona.organizationId === null);
+  if (!admin || !environment.oracles.includes('admin-view')) return null;
+  const client = dashboardClient(environment.baseUrl, await savedSessionToken(targetName, admin.key), { persona: admin.key });
+  const rows: PatientTreated[] = [];
+  for await (const row of client.listAll({ ...(filters.from ? { from: filters.from } : {}), ...(filters.to ? { to: filters.to } : {}) })) rows.push(row);
+  return rows;
+}
+
+/**
+ * The admin's list for these filters, where the profile judges by the admin's view. The
+ * tenants it shows join the profile's, named as the admin sees them, so a foreign row is
+ * reported by its tenant's name even where the profile does not list that tenant.
+ */
+async function knowledgeWithAdminView(environment: Environment, targetName: string, filters: Filters): Promise<Knowledge> {
+  if (environment.groundTruth || !environment.oracles.includes('admin-view')) return knowledgeOf(environment);
+  const rows = await universeOf(environment, targetName, filters);
+  if (!rows) return knowledgeOf(environment);
+  const knowledge = knowledgeOf(environment, rows);
+  const listed = new Set(knowledge.organizations.map((organization) => organization.id));
+  const seen = new Map<string, string>();
+  for (const row of rows) if (!listed.has(row.providerId)) seen.set(row.providerId, row.providerName);
+  return { ...knowledge, organizations: [...knowledge.organizations, ...[...seen].map(([id, name]) => ({ id, name, type: null }))] };
 }
 
 function judgeFor(persona: Persona, knowledge: WorkerFixtures['knowledge'], testInfo: TestInfo): Judge {
@@ -155,7 +314,7 @@ function judgeFor(persona: Persona, knowledge: WorkerFixtures['knowledge'], test
   return {
     download: async (download, filters = {}) => {
       try {
-        const verdict = await judgeExport(await download.createReadStream(), subjectFor(filters), await knowledge(filters), {
+        const verdict = await judgeExport(await finished(download), subjectFor(filters), await knowledge(filters), {
           filename: download.suggestedFilename(),
           today,
         });
@@ -174,10 +333,28 @@ function judgeFor(persona: Persona, knowledge: WorkerFixtures['knowledge'], test
   };
 }
 
+/**
+ * The downloaded file, once the browser has it whole. A download that never finishes (a body
+ * that never ends) is given up after TARGET_REQUEST_TIMEOUT_MS, as every other wait on the
+ * target is, and named as the target's failure.
+ */
+async function finished(download: Download): Promise<NodeJS.ReadableStream> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TargetTimeoutError(`The download of ${download.suggestedFilename()} did not finish within ${REQUEST_TIMEOUT_MS} ms (TARGET_REQUEST_TIMEOUT_MS).`)), REQUEST_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([download.createReadStream(), timedOut]);
+  } catch (error) {
+    await download.cancel();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The verdict rides with the test as JSON for the reporter and the tools; it carries no PHI. */
 async function record(testInfo: TestInfo, verdict: Verdict): Promise<Verdict> {
-  testInfo.annotations.push({ type: 'isolation', description: `${verdict.subject.persona} | ${verdict.surface} | ${verdict.status}` });
-  await testInfo.attach(`verdict-${verdict.surface}`, { body: formatVerdict(verdict), contentType: 'text/plain' });
-  // The same, for tools that read the results (npm run repro): verdicts carry no PHI.
   await testInfo.attach(VERDICT_ATTACHMENT, { body: JSON.stringify(verdict), contentType: 'application/json' });
   return verdict;
 }

@@ -6,11 +6,10 @@
  * The universe may be a lazy sequence of a million rows in any order, regenerated each time
  * it is iterated, so it is read once per verdict and only the subject's own rows are kept.
  */
-import { compareRows } from '../../fixtures/dataset.ts';
-import type { Canary, Organization, OrganizationType, PatientTreated } from '../../fixtures/dataset.ts';
+import { compareRows, type Canary, type PatientTreated } from '../model.ts';
 import { EXPORT_COLUMNS } from '../contract.ts';
 import { unknownTenantRef } from './refs.ts';
-import type { Knowledge, KnowledgeLevel, Subject } from './types.ts';
+import type { Knowledge, KnowledgeLevel, KnownOrganization, Subject } from './types.ts';
 
 /** A row's cells as text in the export's column order: the form every surface is compared in. */
 export type Cells = readonly string[];
@@ -135,7 +134,7 @@ export interface DueCanary extends Canary {
 export interface TenantIdentity {
   readonly organizationId: string;
   readonly name?: string;
-  readonly type?: OrganizationType;
+  readonly type?: string | null;
 }
 
 export interface Expectations {
@@ -165,7 +164,7 @@ export function deriveExpectations(subject: Subject, knowledge: Knowledge): Expe
   const isAdmin = subject.organizationId === null;
   const belongsToSubject = (organizationId: string): boolean => isAdmin || organizationId === subject.organizationId;
 
-  const organizationsById = new Map<string, Organization>(knowledge.organizations.map((organization) => [organization.id, organization]));
+  const organizationsById = new Map<string, KnownOrganization>(knowledge.organizations.map((organization) => [organization.id, organization]));
   const tenant = (organizationId: string): TenantIdentity => {
     const organization = organizationsById.get(organizationId);
     return organization

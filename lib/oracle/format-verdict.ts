@@ -19,3 +19,14 @@ export function formatVerdict(verdict: Verdict): string {
   }
   return lines.join('\n');
 }
+
+/** One line: each failing finding's kind and count, and the tenants it counted, by name. */
+export function describeFindings(verdict: Verdict): string {
+  const failing = verdict.findings.filter((finding) => finding.severity !== 'fail' || verdict.status !== 'pass');
+  return failing
+    .map((finding) => {
+      const tenants = (finding.byTenant ?? []).map((tenant) => `${tenant.name ?? tenant.organizationId} ${tenant.count}`);
+      return `${finding.kind} ${finding.count}${tenants.length > 0 ? ` (${tenants.join(', ')})` : ''}`;
+    })
+    .join('; ');
+}

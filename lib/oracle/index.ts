@@ -4,7 +4,7 @@
  */
 export { judgeExport } from './judge-export.ts';
 export { judgeRows } from './judge-rows.ts';
-export { formatVerdict } from './format-verdict.ts';
+export { describeFindings, formatVerdict } from './format-verdict.ts';
 export { rowRef } from './refs.ts';
 export type {
   ExportResponse,

@@ -2,12 +2,16 @@
  * The JSON list and the page's table: they show raw values, so there is no CSV or formula
  * judgement here, only the shared row judgement. Items arrive from a response, so their
  * shape is checked at run time before they are trusted as rows.
+ *
+ * A source that fails while it is read (a timeout, a page of another shape, a refused
+ * request) is not judged at all: its error goes to the caller as it is, so that a target's
+ * failure is never mistaken for an isolation finding.
  */
-import type { PatientTreated } from '../../fixtures/dataset.ts';
+import type { PatientTreated } from '../model.ts';
 import { EXPORT_COLUMNS } from '../contract.ts';
 import { rowRef } from './refs.ts';
 import { RowJudge } from './row-judge.ts';
-import type { Finding, Knowledge, Subject, Verdict } from './types.ts';
+import type { Knowledge, Subject, Verdict } from './types.ts';
 
 export async function judgeRows(
   rows: AsyncIterable<PatientTreated> | Iterable<PatientTreated>,
@@ -18,22 +22,11 @@ export async function judgeRows(
   const judge = new RowJudge(surface, subject, knowledge);
   const itemName = surface === 'api' ? 'item' : 'row';
   let position = 0;
-  try {
-    for await (const item of rows) {
-      position += 1;
-      const problem = shapeProblem(item);
-      if (problem === undefined) judge.observe(EXPORT_COLUMNS.map((column) => String(item[column.field])), itemName, position);
-      else judge.rejectShape(identifiableLocation(item, `${itemName} ${position}`), problem);
-    }
-  } catch {
-    const stopped: Finding = {
-      kind: 'stream-error',
-      severity: 'fail',
-      summary: `the ${surface === 'api' ? 'list' : 'table'} failed while being read, after ${position} ${itemName}(s); it was not judged whole`,
-      count: 1,
-      samples: [],
-    };
-    return judge.verdict({ readToEnd: false, formatFindings: [stopped] });
+  for await (const item of rows) {
+    position += 1;
+    const problem = shapeProblem(item);
+    if (problem === undefined) judge.observe(EXPORT_COLUMNS.map((column) => String(item[column.field])), itemName, position);
+    else judge.rejectShape(identifiableLocation(item, `${itemName} ${position}`), problem);
   }
   return judge.verdict({ readToEnd: true, formatFindings: [] });
 }

@@ -9,7 +9,7 @@
  * allocates little and a sample's row reference is hashed only for the few samples kept.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { compareRows, type PatientTreated } from '../../fixtures/dataset.ts';
+import { compareRows, type PatientTreated } from '../model.ts';
 import { EXPORT_COLUMNS } from '../contract.ts';
 import { CELL_SEPARATOR, deriveExpectations, expectedCells, rowKey, type Expectations, type ExpectedRow, type TenantIdentity } from './expectations.ts';
 import { rowRef } from './refs.ts';
@@ -206,7 +206,7 @@ export class RowJudge {
       }
       this.#expectedSeen[slot] = 1;
       const unchanged = complete && expectedRow.cells === undefined && sameAsJoined(cells, expectedRow.joined);
-      const drifted = unchanged ? [] : driftedColumns(cells, expectedRow);
+      const drifted = unchanged ? [] : driftedColumns(cells, expectedRow, this.#surface === 'page' ? asBrowserShows : exactly);
       if (drifted.length > 0 && this.#cellDrift.note(providerId)) {
         this.#cellDrift.keep(`${sampleOf(unit, index, patientId, providerId)} (${drifted.join(', ')})`);
       }
@@ -351,11 +351,17 @@ class Fingerprint {
   }
 }
 
-/** The record a correct export holds for these cells, before any formula prefix. */
+/**
+ * The record a correct export holds for these cells, before any formula prefix, with line
+ * breaks as a browser shows them: every surface is fingerprinted alike, so a server-rendered
+ * table (whose HTML parser turns CR LF into LF) agrees with the file it was made from. Each
+ * surface's cells are still compared exactly (the page's as a browser shows them) with the universe.
+ */
 export function canonicalRecord(cells: readonly string[]): string {
   let record = '';
   for (let index = 0; index < cells.length; index++) {
-    const cell = cells[index] ?? '';
+    const raw = cells[index] ?? '';
+    const cell = raw.includes('\r') ? asBrowserShows(raw) : raw;
     if (index > 0) record += ',';
     record += NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
   }
@@ -388,13 +394,27 @@ function sameAsJoined(cells: ObservedCells, joined: string): boolean {
   return offset === joined.length;
 }
 
-/** Columns a surface lacked are not compared. */
-function driftedColumns(cells: ObservedCells, expectedRow: ExpectedRow): string[] {
+/** Columns a surface lacked are not compared; `shown` is how the surface shows a cell. */
+function driftedColumns(cells: ObservedCells, expectedRow: ExpectedRow, shown: (text: string) => string): string[] {
   const expected = expectedCells(expectedRow);
   return EXPORT_COLUMNS.filter((_column, index) => {
     const cell = cells[index];
-    return cell !== undefined && cell !== expected[index];
+    return cell !== undefined && shown(cell) !== shown(expected[index] ?? '');
   }).map((column) => column.name);
+}
+
+/**
+ * Text as a browser shows it in a table cell: HTML parsing turns CR LF and a lone CR into LF
+ * (WHATWG HTML, "preprocessing the input stream"), so a server-rendered page cannot show a CR
+ * that the file rightly holds. The page's cells are compared in this form; the file's and the
+ * list's exactly.
+ */
+export function asBrowserShows(text: string): string {
+  return text.replace(/\r\n?/g, '\n');
+}
+
+function exactly(text: string): string {
+  return text;
 }
 
 function tenantCounts(perTenant: ReadonlyMap<string, number>, tenant: (organizationId: string) => TenantIdentity): TenantCount[] {

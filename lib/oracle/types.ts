@@ -1,4 +1,4 @@
-import type { Canary, Organization, OrganizationType, PatientTreated } from '../../fixtures/dataset.ts';
+import type { Canary, PatientTreated } from '../model.ts';
 
 /** Who received the rows: a persona of one organisation, or a Luna admin (`null`) who sees all. */
 export interface Subject {
@@ -17,9 +17,16 @@ export interface Universe {
   readonly rows: Iterable<PatientTreated>;
 }
 
+/** A tenant the suite can name; its type is `null` where nobody has said it. */
+export interface KnownOrganization {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string | null;
+}
+
 /** Whatever the environment lets the suite know; the less it knows, the less a pass proves. */
 export interface Knowledge {
-  readonly organizations: readonly Organization[];
+  readonly organizations: readonly KnownOrganization[];
   readonly universe?: Universe;
   readonly canaries?: readonly Canary[];
 }
@@ -65,7 +72,7 @@ export interface TenantCount {
    */
   readonly organizationId: string;
   readonly name?: string;
-  readonly type?: OrganizationType;
+  readonly type?: string | null;
   readonly count: number;
 }
 
@@ -100,7 +107,8 @@ export interface Verdict {
   readonly findings: readonly Finding[];
   /**
    * sha256 over the rows in order, each as the RFC 4180 record a correct export holds for it
-   * (before formula prefixes); equal fingerprints mean two surfaces agree row for row.
+   * (before formula prefixes, line breaks as a browser shows them); equal fingerprints mean
+   * two surfaces agree row for row.
    */
   readonly fingerprint: string;
 }

@@ -1,75 +1,199 @@
 /**
- * Prints the run's one-line verdict and the isolation matrix (persona by surface) after
- * Playwright's own output, and writes the matrix as Markdown for CI's job summary. It reads
- * only test titles, statuses and the verdict annotations, which hold no patient data.
+ * The run's verdict, after Playwright's own output: the isolation matrix (who by which
+ * surface), one line per finding (who, which surface, how many rows of which tenants), one
+ * per target or suite error, and the verdict with its exit code. It writes the same as
+ * `verdict.json` and the matrix as Markdown for CI's job summary.
+ *
+ * Failures are told apart by kind (lib/report/failure-kind.ts): only an isolation finding is
+ * a catch. The reporter reads test annotations, error messages the suite wrote, and the
+ * verdicts tests attached: tenants, counts and opaque references, never patient data.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
-import type { FullConfig, FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
+import type { FullConfig, FullResult, Reporter, TestCase, TestError, TestResult } from '@playwright/test/reporter';
+import { CHECK_ANNOTATION, CHECKS, isCheckId, PERSONA_ANNOTATION, type CheckSurface } from '../checks.ts';
+import type { Verdict } from '../oracle/index.ts';
+import { VERDICT_ATTACHMENT } from '../suite-run.ts';
+import { kindOfFailure, kindOfMessage, type FailureKind } from './failure-kind.ts';
+import { EXIT_CODES, VERDICT_FILE, type FindingRecord, type RunVerdict, type VerdictRecord } from './run-verdict.ts';
 
-type Cell = 'pass' | 'fail' | 'inconclusive';
+type Cell = 'pass' | 'skipped' | 'target error' | 'config error' | 'suite error' | 'FINDING';
+const CELL_RANK: Readonly<Record<Cell, number>> = { pass: 0, skipped: 1, 'target error': 2, 'config error': 3, 'suite error': 4, FINDING: 5 };
+const CELL_OF_KIND: Readonly<Record<FailureKind, Cell>> = { isolation: 'FINDING', target: 'target error', configuration: 'config error', suite: 'suite error' };
+const SURFACES: readonly CheckSurface[] = ['downloaded file', 'export API', 'list API', 'page', 'every surface', 'session', 'coverage', 'contract'];
+/** The matrix row of checks that act as no one in particular. */
+const NO_PERSONA = '(no persona)';
+
+interface Failure {
+  readonly kind: FailureKind;
+  readonly line: string;
+}
 
 export default class VerdictReporter implements Reporter {
-  private readonly failed: string[] = [];
-  private readonly matrix = new Map<string, Map<string, Cell>>();
-  private passed = 0;
-  private skipped = 0;
-  private matrixFile = 'test-results/isolation-matrix.md';
+  private readonly findings: FindingRecord[] = [];
+  private readonly failures: Failure[] = [];
+  private readonly matrix = new Map<string, Map<CheckSurface, Cell>>();
+  private readonly counts = { passed: 0, findings: 0, targetErrors: 0, suiteErrors: 0, configErrors: 0, skipped: 0 };
+  private setupError: Failure | undefined;
+  private outputDir = 'test-results';
 
   onBegin(config: FullConfig): void {
     const outputDir = config.projects[0]?.outputDir;
-    if (outputDir) this.matrixFile = join(outputDir, 'isolation-matrix.md');
+    if (outputDir) this.outputDir = outputDir;
+  }
+
+  onError(error: TestError): void {
+    // An error outside any test: global setup stopped the run (a dead target, a missing variable, a preflight).
+    const message = error.message ?? error.value ?? 'unknown error';
+    this.setupError ??= { kind: kindOfMessage(message), line: firstLine(message) };
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
-    if (result.status === 'skipped') this.skipped++;
-    else if (result.status === test.expectedStatus) this.passed++;
-    else this.failed.push(test.titlePath().filter(Boolean).join(' › '));
-    for (const annotation of result.annotations) {
-      if (annotation.type !== 'isolation' || !annotation.description) continue;
-      const [persona = '?', surface = '?', status = 'fail'] = annotation.description.split(' | ');
-      const row = this.matrix.get(persona) ?? new Map<string, Cell>();
-      row.set(surface, worst(row.get(surface), status as Cell));
-      this.matrix.set(persona, row);
+    const checkId = annotation(test, CHECK_ANNOTATION);
+    const [personaKey, tenant, type] = (annotation(test, PERSONA_ANNOTATION) ?? '').split(' | ');
+    const surface: CheckSurface = checkId && isCheckId(checkId) ? CHECKS[checkId].surface : 'session';
+    const target = String(test.parent.project()?.metadata?.target ?? '');
+    const who = personaKey || NO_PERSONA;
+    const place = `${who} · ${surface}${target ? ` · ${target}` : ''} [${checkId ?? test.title}]`;
+
+    if (result.status === 'skipped') {
+      this.counts.skipped++;
+      this.mark(who, surface, 'skipped');
+      return;
+    }
+    // The status the check ended with decides, never what it was expected to end with: the
+    // suite expects every check to pass, and the proof marks failures as expected (e2e/support).
+    if (result.status === 'passed') {
+      this.counts.passed++;
+      this.mark(who, surface, 'pass');
+      return;
+    }
+    const messages = result.errors.map((error) => error.message ?? error.value ?? '');
+    const kind = kindOfFailure(messages);
+    this.mark(who, surface, CELL_OF_KIND[kind]);
+    if (kind !== 'isolation') {
+      this.counts[kind === 'target' ? 'targetErrors' : kind === 'suite' ? 'suiteErrors' : 'configErrors']++;
+      this.failures.push({ kind, line: `${place}: ${firstLine(messages[0] ?? 'failed without a message')}` });
+      return;
+    }
+    this.counts.findings++;
+    const verdicts = failingVerdicts(result);
+    const base = { check: checkId ?? test.title, target, persona: personaKey || null, tenant: tenant && tenant !== 'all' ? tenant : null, type: type ?? null };
+    if (verdicts.length === 0) {
+      // A status or agreement check: its own message says what was wrong, and holds no row.
+      for (const message of messages) this.findings.push({ ...base, surface, foreignRows: 0, tenants: [], summary: `${place}: ${firstLine(message)}` });
+      return;
+    }
+    for (const verdict of verdicts) {
+      const shown = verdict.surface === 'page' ? 'page' : verdict.surface === 'api' ? 'list API' : surface === 'downloaded file' ? surface : 'export API';
+      const tenants = [...new Set(verdict.findings.flatMap((finding) => (finding.byTenant ?? []).map((count) => count.organizationId)))];
+      const kinds = verdict.findings.filter((finding) => finding.severity === 'fail').map((finding) => `${finding.kind} ${finding.count}`);
+      // Each tenant once, with the most rows any finding counted of it.
+      const perTenant = new Map<string, number>();
+      for (const count of verdict.findings.flatMap((finding) => finding.byTenant ?? [])) {
+        const name = count.name ?? count.organizationId;
+        perTenant.set(name, Math.max(perTenant.get(name) ?? 0, count.count));
+      }
+      const byTenant = [...perTenant].sort(([, a], [, b]) => b - a).map(([name, count]) => `${name} ${count}`);
+      const receiver = personaKey || verdict.subject.persona;
+      this.findings.push({
+        ...base,
+        persona: receiver,
+        surface: shown,
+        foreignRows: verdict.foreignRowsSeen,
+        tenants,
+        summary: `${receiver} · ${shown}${target ? ` · ${target}` : ''} [${base.check}]: ${kinds.join(', ')}${byTenant.length > 0 ? ` (${byTenant.join('; ')})` : ''}`,
+      });
     }
   }
 
   onEnd(result: FullResult): void {
     const target = process.env.TARGET_NAME ?? process.env.TARGET_URL ?? 'the target';
+    const verdict = this.verdict(result);
+    const checks = this.counts.passed + this.counts.findings + this.counts.targetErrors + this.counts.suiteErrors + this.counts.configErrors;
+    const summary = this.summary(verdict, checks, target);
     const table = this.matrixTable();
     const lines = ['', `Isolation matrix against ${target} (persona by surface):`, ...table.map((line) => `  ${line}`), ''];
-    if (this.failed.length > 0) {
-      lines.push(`Failed checks (${this.failed.length}):`, ...this.failed.map((title) => `  - ${title}`), '');
-    }
-    const checks = this.passed + this.failed.length;
-    if (result.status === 'passed' && this.failed.length === 0 && checks > 0) {
-      const skipped = this.skipped > 0 ? ` (${this.skipped} skipped)` : '';
-      lines.push(`VERDICT: PASS, ${checks} checks${skipped}: no tenant saw another tenant's rows on ${target}.`);
-    } else if (this.failed.length > 0) {
-      lines.push(`VERDICT: FAIL, ${this.failed.length} of ${checks} checks failed on ${target}.`);
-    } else {
-      lines.push(`VERDICT: ERROR, the run ended ${result.status} before judging anything on ${target}.`);
-    }
+    if (this.setupError) lines.push(`${labelOf(this.setupError.kind)}  ${this.setupError.line}`);
+    for (const finding of this.findings) lines.push(`FINDING  ${finding.summary}`);
+    for (const failure of this.failures) lines.push(`${labelOf(failure.kind)}  ${failure.line}`);
+    lines.push('', summary);
     console.log(lines.join('\n'));
-    mkdirSync(join(this.matrixFile, '..'), { recursive: true });
-    writeFileSync(this.matrixFile, `## Isolation matrix: ${target}\n\n${table.join('\n')}\n\n${lines.at(-1) ?? ''}\n`);
+
+    const record: VerdictRecord = { verdict, exitCode: EXIT_CODES[verdict], summary, checks: this.counts, findings: this.findings };
+    mkdirSync(this.outputDir, { recursive: true });
+    writeFileSync(join(this.outputDir, VERDICT_FILE), `${JSON.stringify(record, null, 2)}\n`);
+    writeFileSync(join(this.outputDir, 'isolation-matrix.md'), `## Isolation matrix: ${target}\n\n${table.join('\n')}\n\n${summary}\n`);
   }
 
   printsToStdio(): boolean {
     return true;
   }
 
+  private verdict(result: FullResult): RunVerdict {
+    if (this.counts.findings > 0) return 'finding';
+    if (this.setupError) return this.setupError.kind === 'configuration' ? 'config-error' : this.setupError.kind === 'target' ? 'target-error' : 'suite-error';
+    if (this.counts.configErrors > 0) return 'config-error';
+    if (this.counts.suiteErrors > 0) return 'suite-error';
+    if (this.counts.targetErrors > 0) return 'target-error';
+    // Nothing failed, yet the run did not pass (interrupted, timed out) or judged nothing.
+    if (result.status !== 'passed' || this.counts.passed === 0) return 'suite-error';
+    return 'pass';
+  }
+
+  private summary(verdict: RunVerdict, checks: number, target: string): string {
+    const skipped = this.counts.skipped > 0 ? ` (${this.counts.skipped} skipped)` : '';
+    switch (verdict) {
+      case 'pass':
+        return `VERDICT: PASS, ${checks} checks${skipped}: no tenant saw another tenant's rows on ${target}.`;
+      case 'finding':
+        return `VERDICT: FINDING, ${this.counts.findings} of ${checks} checks found tenant data where it must not be on ${target}.`;
+      case 'config-error':
+        return `VERDICT: CONFIGURATION ERROR on ${target}: ${this.setupError?.line ?? `${this.counts.configErrors} check(s) found the run set up wrong`}.`;
+      case 'target-error':
+        return `VERDICT: TARGET ERROR on ${target}: ${this.setupError?.line ?? `${this.counts.targetErrors} of ${checks} checks could not judge what the target answered`}.`;
+      case 'suite-error':
+        return `VERDICT: SUITE ERROR on ${target}: ${this.setupError?.line ?? (checks === 0 ? 'no check ran' : `${this.counts.suiteErrors} check(s) failed for a reason of the suite's own`)}.`;
+    }
+  }
+
+  private mark(persona: string, surface: CheckSurface, cell: Cell): void {
+    const row = this.matrix.get(persona) ?? new Map<CheckSurface, Cell>();
+    const current = row.get(surface);
+    if (current === undefined || CELL_RANK[cell] > CELL_RANK[current]) row.set(surface, cell);
+    this.matrix.set(persona, row);
+  }
+
   private matrixTable(): string[] {
-    const surfaces = ['file', 'api', 'page'];
+    const surfaces = SURFACES.filter((surface) => [...this.matrix.values()].some((row) => row.has(surface)));
     const table = [`| persona | ${surfaces.join(' | ')} |`, `| --- | ${surfaces.map(() => '---').join(' | ')} |`];
-    for (const [persona, row] of [...this.matrix].sort(([a], [b]) => a.localeCompare(b))) {
-      table.push(`| ${persona} | ${surfaces.map((surface) => row.get(surface) ?? '-').join(' | ')} |`);
+    const personas = [...this.matrix.keys()].sort((a, b) => (a === NO_PERSONA ? 1 : b === NO_PERSONA ? -1 : a.localeCompare(b)));
+    for (const persona of personas) {
+      const row = this.matrix.get(persona);
+      table.push(`| ${persona} | ${surfaces.map((surface) => row?.get(surface) ?? '-').join(' | ')} |`);
     }
     return table;
   }
 }
 
-function worst(current: Cell | undefined, next: Cell): Cell {
-  const rank: Record<Cell, number> = { pass: 0, inconclusive: 1, fail: 2 };
-  return current === undefined || rank[next] > rank[current] ? next : current;
+function annotation(test: TestCase, type: string): string | undefined {
+  return test.annotations.find((candidate) => candidate.type === type)?.description;
+}
+
+function failingVerdicts(result: TestResult): Verdict[] {
+  return result.attachments
+    .filter((attachment) => attachment.name === VERDICT_ATTACHMENT && attachment.body)
+    .map((attachment) => JSON.parse(attachment.body?.toString('utf8') ?? '{}') as Verdict)
+    .filter((verdict) => verdict.status !== 'pass');
+}
+
+function firstLine(message: string): string {
+  const lines = stripVTControlCharacters(message).split('\n').map((line) => line.trim()).filter(Boolean);
+  // An expect() with a message of its own puts it first, the matcher's words after; ours say all.
+  return (lines[0] ?? '').replace(/^Error: /, '');
+}
+
+function labelOf(kind: FailureKind): string {
+  return { isolation: 'FINDING', target: 'TARGET ERROR', configuration: 'CONFIGURATION ERROR', suite: 'SUITE ERROR' }[kind];
 }

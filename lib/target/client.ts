@@ -4,7 +4,7 @@
  * place. Failures are named errors that say which target and which persona, never a bare
  * socket error or a timeout.
  */
-import type { PatientTreated } from '../../fixtures/dataset.ts';
+import type { PatientTreated } from '../model.ts';
 
 export interface Filters {
   readonly from?: string;
@@ -38,7 +38,7 @@ export const SESSION_COOKIE = 'cd_session';
 /** Every wait on the target is bounded: a hung target fails the check, it does not hang CI. */
 const DEFAULT_TIMEOUT_MS = 30_000;
 const configuredTimeout = Number(process.env.TARGET_REQUEST_TIMEOUT_MS);
-const REQUEST_TIMEOUT_MS = Number.isFinite(configuredTimeout) && configuredTimeout > 0 ? configuredTimeout : DEFAULT_TIMEOUT_MS;
+export const REQUEST_TIMEOUT_MS = Number.isFinite(configuredTimeout) && configuredTimeout > 0 ? configuredTimeout : DEFAULT_TIMEOUT_MS;
 
 export class TargetUnreachableError extends Error {
   override name = 'TargetUnreachableError';

@@ -8,7 +8,7 @@
  * code, so that a misreading of the contract in either cannot pass unnoticed.
  */
 import { http, HttpResponse, type HttpHandler } from 'msw';
-import type { PatientTreated } from '../../fixtures/dataset.ts';
+import type { PatientTreated } from '../../lib/model.ts';
 
 /** Reserved for tests (RFC 6761): nothing real answers there if MSW lets a request through. */
 export const DASHBOARD_URL = 'http://dashboard.test';

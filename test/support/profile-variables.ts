@@ -1,12 +1,12 @@
 import { sandboxPassword } from '../../fixtures/credentials.ts';
-import type { Dataset, PersonaKey } from '../../fixtures/dataset.ts';
+import type { Dataset } from '../../fixtures/dataset.ts';
 
 /**
  * The variables of environments/alpha.json or omega.json (prefix ALPHA or OMEGA), filled
  * with a sandbox's values, so the real profile can be run against the sandbox.
  */
 export function profileVariablesFor(prefix: 'ALPHA' | 'OMEGA', baseUrl: string, dataset: Dataset): NodeJS.ProcessEnv {
-  const personaPrefix: Record<PersonaKey, string> = {
+  const personaPrefix: Record<string, string> = {
     'mhs-clinic': `${prefix}_MHS_CLINIC`,
     'decoy-clinic': `${prefix}_DECOY_CLINIC`,
     'health-system': `${prefix}_HEALTH_SYSTEM`,

@@ -1,0 +1,51 @@
+/**
+ * Who is asking: the session cookie, signing in and out (TARGET.md, `POST` and `DELETE
+ * /api/session`). A session lives on the server, as a hash of its token; signing out ends it
+ * there, so a copied cookie is worth nothing afterwards.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SandboxUser } from './database.ts';
+import { HttpError, isRecord, readJsonBody, sendNoContent } from './http.ts';
+import type { Dashboard } from './dashboard.ts';
+
+const SESSION_COOKIE = 'cd_session';
+const SESSION_COOKIE_ATTRIBUTES = 'HttpOnly; SameSite=Lax; Path=/';
+
+export function sessionToken(request: IncomingMessage): string | null {
+  for (const pair of (request.headers.cookie ?? '').split(';')) {
+    const separator = pair.indexOf('=');
+    if (separator !== -1 && pair.slice(0, separator).trim() === SESSION_COOKIE) return pair.slice(separator + 1).trim() || null;
+  }
+  return null;
+}
+
+export function currentUser(dashboard: Dashboard, request: IncomingMessage): SandboxUser | null {
+  const token = sessionToken(request);
+  return token ? dashboard.database.sessionUser(token) : null;
+}
+
+/** The caller, or 401: the first of TARGET.md's checks (session, then parameters, then permission). */
+export function requireUser(dashboard: Dashboard, request: IncomingMessage): SandboxUser {
+  const user = currentUser(dashboard, request);
+  if (!user) throw new HttpError(401, 'unauthenticated', 'Sign in first.');
+  return user;
+}
+
+export async function signIn(dashboard: Dashboard, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const body = await readJsonBody(request);
+  const email = isRecord(body) ? body.email : undefined;
+  const password = isRecord(body) ? body.password : undefined;
+  if (typeof email !== 'string' || typeof password !== 'string') {
+    throw new HttpError(400, 'invalid_parameter', 'The body must be JSON with string fields email and password.');
+  }
+  const user = await dashboard.database.verifyCredentials(email, password);
+  if (!user) throw new HttpError(401, 'invalid_credentials', 'Invalid email or password.');
+  const token = dashboard.database.createSession(user.id);
+  sendNoContent(response, { 'Set-Cookie': `${SESSION_COOKIE}=${token}; ${SESSION_COOKIE_ATTRIBUTES}` });
+}
+
+export function signOut(dashboard: Dashboard, request: IncomingMessage, response: ServerResponse): void {
+  const token = sessionToken(request);
+  if (token && !dashboard.hooks.signOutKeepsSession) dashboard.database.endSession(token);
+  sendNoContent(response, { 'Set-Cookie': `${SESSION_COOKIE}=; ${SESSION_COOKIE_ATTRIBUTES}; Max-Age=0` });
+}
