@@ -8,12 +8,13 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
-    files: ['e2e/**/*.ts'],
+    // Every spec and the support module: the flows, the contracts and each incident's own scenario.
+    files: ['e2e/**/*.ts', 'contracts/**/*.spec.ts', 'incidents/**/*.spec.ts'],
     ...playwright.configs['flat/recommended'],
     rules: {
       ...playwright.configs['flat/recommended'].rules,
       // Isolation assertions live in the support module's matchers (toBeIsolated, toAnswer).
-      'playwright/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect.soft'] }],
+      'playwright/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect.soft', 'expectError'] }],
       'playwright/no-conditional-in-test': 'error',
       'playwright/no-skipped-test': ['error', { allowConditional: true }],
       'playwright/require-top-level-describe': 'off',

@@ -13,7 +13,7 @@ import { exportBody, exportFilename, EXPORT_CONTENT_TYPE } from '../lib/contract
 import { judgeExport, judgeRows, type Knowledge } from '../lib/oracle/index.ts';
 import { dashboardClient, SESSION_COOKIE } from '../lib/target/client.ts';
 import { exportResponseParts } from '../lib/target/export-response.ts';
-import { expect, test } from '../e2e/support/test.ts';
+import { check, expect, test } from '../e2e/support/test.ts';
 import {
   CALLERS,
   foreignOrganization,
@@ -41,7 +41,7 @@ const TODAY = new Date().toISOString().slice(0, 10);
 // interleave, so the interactions run one after another in one worker.
 test.describe.configure({ mode: 'serial' });
 
-test.describe('The page\'s contract with the patients-treated API', { tag: '@contract' }, () => {
+test.describe("The page's contract with the patients-treated API", check('contract.consumer', undefined, { writes: true, tag: ['@contract'] }), () => {
   // The pact file is rebuilt from these interactions on every run, never merged into an old one.
   test.beforeAll(() => rmSync(PACT_FILE, { force: true }));
 
@@ -99,6 +99,7 @@ test.describe('The page\'s contract with the patients-treated API', { tag: '@con
     if (caller === 'luna_admin') {
       const named = state.organizations[0];
       if (!named) throw new Error('The state has no organisations.');
+
       test(`${who} naming one organisation gets exactly that organisation's rows`, async () => {
         const pact = interaction(state, `${who} exports one named organisation`)
           .withRequest({ method: 'GET', path: '/api/patients-treated/export', query: { organizationId: named.id }, headers: SIGNED_IN })
@@ -115,6 +116,7 @@ test.describe('The page\'s contract with the patients-treated API', { tag: '@con
       });
     } else {
       const foreign = foreignOrganization(state);
+
       test(`${who} naming another organisation is refused (403)`, async () => {
         await expectError(state, `${who} asks for another organisation's export`, { organizationId: foreign.id }, 403, 'forbidden');
         await expectError(state, `${who} asks for another organisation's list`, { organizationId: foreign.id }, 403, 'forbidden', '/api/patients-treated');
@@ -137,7 +139,7 @@ test.describe('The page\'s contract with the patients-treated API', { tag: '@con
 });
 
 function interaction(state: TenantsStateParams, description: string) {
-  return new PactV3({ consumer: PACT_CONSUMER, provider: PACT_PROVIDER, dir: PACT_DIR, host: '127.0.0.1', logLevel: 'warn' })
+  return new PactV3({ consumer: PACT_CONSUMER, provider: PACT_PROVIDER, dir: PACT_DIR, host: '127.0.0.1', logLevel: 'error' })
     .given(TENANTS_STATE, state as unknown as StateParameters)
     .uponReceiving(description);
 }

@@ -15,8 +15,8 @@ import { startSandbox } from '../sandbox/server.ts';
 import { check, expect, test } from '../e2e/support/test.ts';
 import { verifyProvider } from './provider-verification.ts';
 
-const providerTest = test.extend<object, { providerUrl: string | null }>({
-  providerUrl: [
+const providerTest = test.extend<{ providerUrl: string }, { testModeProvider: string | null }>({
+  testModeProvider: [
     async ({ targetName }, use) => {
       if (process.env.PACT_PROVIDER_URL) return use(process.env.PACT_PROVIDER_URL);
       const variant = plannedTargets(readProfile(environmentName())).find((target) => target.name === targetName)?.variant;
@@ -27,11 +27,13 @@ const providerTest = test.extend<object, { providerUrl: string | null }>({
     },
     { scope: 'worker' },
   ],
+  providerUrl: async ({ testModeProvider }, use, testInfo) => {
+    testInfo.skip(testModeProvider === null, 'no provider in test mode to seed: set PACT_PROVIDER_URL to one (docs/contracts.md)');
+    await use(testModeProvider ?? '');
+  },
 });
 
 providerTest("The patients-treated API keeps every interaction of the page's contract", check('contract.verify', undefined, { writes: true, tag: ['@contract'] }), async ({ providerUrl }) => {
-  providerTest.skip(providerUrl === null, 'no provider in test mode to seed: set PACT_PROVIDER_URL to one (docs/contracts.md)');
-  if (providerUrl === null) return;
   const { broken, error } = await verifyProvider(providerUrl);
   expect(error, `${FAILURE_PREFIX.suite}: the verifier could not run against ${providerUrl}: ${error}`).toBeUndefined();
   for (const { kind, message } of broken) expect.soft(false, `${FAILURE_PREFIX[kind]}: the API at ${providerUrl} broke the page's contract in ${message}`).toBeTruthy();

@@ -1,10 +1,10 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FullConfig } from '@playwright/test';
-import { environmentName, loadEnvironment, readProfile, type Environment } from '../lib/environment.ts';
+import { ConfigurationError, environmentName, loadEnvironment, readProfile, type Environment } from '../lib/environment.ts';
 import { plannedTargets, TARGET_URLS_VARIABLE } from '../lib/targets.ts';
 import { preflight } from '../lib/target/preflight.ts';
-import { dashboardClient, probeTarget, SESSION_COOKIE } from '../lib/target/client.ts';
+import { dashboardClient, probeTarget, SESSION_COOKIE, SignInError, TargetUnreachableError, UnexpectedResponseError } from '../lib/target/client.ts';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { sandboxOptionsFromEnv } from '../sandbox/options.ts';
 import { AUTH_DIR, storageStatePath, storageStateFor } from './support/auth-state.ts';
@@ -56,7 +56,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   } catch (error) {
     await signOutSavedSessions(urls);
     await Promise.allSettled(sandboxes.map((sandbox) => sandbox.close()));
-    throw error;
+    throw withoutStack(error);
   }
 
   return async () => {
@@ -82,4 +82,15 @@ async function signOutSavedSessions(urls: Readonly<Record<string, string>>): Pro
       );
     }),
   );
+}
+
+/**
+ * A target that is down or a profile that is wrong is the user's to act on: its message says
+ * all, and a stack with a code frame under it only buries that line. Errors of our own
+ * making (a bug) keep their stack.
+ */
+function withoutStack(error: unknown): unknown {
+  const named = error instanceof ConfigurationError || error instanceof TargetUnreachableError || error instanceof UnexpectedResponseError || error instanceof SignInError;
+  if (named) error.stack = `${error.name}: ${error.message}`;
+  return error;
 }

@@ -39,6 +39,7 @@ export const CHECKS = {
   'incident.2025-06-09.api': { surface: 'export API', meaning: "the export API behind a clinic's page serves only its own patients (the 2025-06-09 incident)" },
   'coverage.tenants': { surface: 'coverage', meaning: 'every tenant the environment holds is listed in its profile, with its type' },
   'coverage.types': { surface: 'coverage', meaning: 'every tenant type has a persona whose checks run' },
+  'contract.consumer': { surface: 'contract', meaning: "the page's contract pins only rows the oracle finds isolated (the pact is written here)" },
   'contract.verify': { surface: 'contract', meaning: "the API keeps every interaction of the page's contract" },
 } as const satisfies Readonly<Record<string, CheckSpec>>;
 

@@ -114,8 +114,7 @@ export default class VerdictReporter implements Reporter {
     const checks = this.counts.passed + this.counts.findings + this.counts.targetErrors + this.counts.suiteErrors + this.counts.configErrors;
     const summary = this.summary(verdict, checks, target);
     const table = this.matrixTable();
-    const lines = ['', `Isolation matrix against ${target} (persona by surface):`, ...table.map((line) => `  ${line}`), ''];
-    if (this.setupError) lines.push(`${labelOf(this.setupError.kind)}  ${this.setupError.line}`);
+    const lines = checks > 0 ? ['', `Isolation matrix against ${target} (persona by surface):`, ...table.map((line) => `  ${line}`), ''] : [''];
     for (const finding of this.findings) lines.push(`FINDING  ${finding.summary}`);
     for (const failure of this.failures) lines.push(`${labelOf(failure.kind)}  ${failure.line}`);
     lines.push('', summary);
