@@ -6,7 +6,11 @@
 #   2. a Chromium that Playwright can drive (Playwright's own browser download cannot run
 #      where only package registries are reachable, so we use the system's): Debian's
 #      chromium-headless-shell, the lean build Playwright runs headless, or else any chromium.
+#
+# Everything it prints, npm ci's "added N packages" included, goes to standard error: it runs
+# ahead of commands whose standard output is data (`npm run fixtures -- --json > file`).
 set -eu
+exec 1>&2
 cd "$(dirname "$0")/.."
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
