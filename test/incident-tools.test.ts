@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -57,7 +58,26 @@ describe('npm run repro', () => {
   test('names the known incidents when asked for an unknown one', async () => {
     const { code, output } = await runScript('cli/repro.ts', ['1999-01-01']);
     assert.equal(code, 2);
-    assert.match(output, /incidents: 2025-06-09/);
+    assert.match(output, /unknown incident 1999-01-01; incidents: 2025-06-09/);
+  });
+
+  test('says COULD NOT TELL, a target error (exit 3), for an environment that does not answer', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    await new Promise((resolve) => holder.close(resolve));
+    const { code, output } = await runScript('cli/repro.ts', ['2025-06-09', '--env', 'alpha'], profileVariablesFor('ALPHA', `http://127.0.0.1:${port}`, alphaShaped));
+    assert.equal(code, 3, output);
+    assert.match(output, /COULD NOT TELL/);
+    assert.match(output, /TargetUnreachableError/);
+  });
+
+  test('names the missing variables of an environment before running anything (exit 2)', async () => {
+    const { code, output } = await runScript('cli/repro.ts', ['2025-06-09', '--env', 'alpha'], { ALPHA_MHS_CLINIC_PASSWORD: '' });
+    assert.equal(code, 2, output);
+    assert.match(output.trimEnd(), /^npm run repro: The alpha profile needs .*ALPHA_MHS_CLINIC_PASSWORD.*\.$/);
+    assert.doesNotMatch(output, /COULD NOT TELL|^\s+at /m);
   });
 });
 
