@@ -12,10 +12,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { sandboxPassword } from '../fixtures/credentials.ts';
-import { streamDataset } from '../fixtures/dataset.ts';
+import { GeneratedRows, streamDataset } from '../fixtures/dataset.ts';
 import { datasetOptionsFromEnv } from '../fixtures/options.ts';
 import type { Canary, PatientTreated, Persona } from './model.ts';
-import type { Knowledge } from './oracle/index.ts';
+import type { Knowledge, Universe } from './oracle/index.ts';
 
 export type OracleSource = 'ground-truth' | 'admin-view' | 'canaries';
 
@@ -199,9 +199,12 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, options: L
 /** What the oracle may lean on here, given the admin's view when the profile uses it. */
 export function knowledgeOf(environment: Environment, adminView?: Iterable<PatientTreated>): Knowledge {
   const uses = (oracle: OracleSource) => environment.oracles.includes(oracle);
-  const universe =
-    uses('ground-truth') && environment.groundTruth
-      ? { source: 'ground-truth' as const, rows: environment.groundTruth }
+  const truth = environment.groundTruth;
+  // A generated ground truth hands over one tenant's share without building the others' million rows.
+  const share = truth instanceof GeneratedRows ? { shareOf: truth.shareOf.bind(truth) } : {};
+  const universe: Universe | undefined =
+    uses('ground-truth') && truth
+      ? { source: 'ground-truth', rows: truth, ...share }
       : uses('admin-view') && adminView
         ? { source: 'admin-view' as const, rows: adminView }
         : undefined;

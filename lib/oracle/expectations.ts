@@ -4,7 +4,8 @@
  * which gives the expected own rows and the foreign rows that could have leaked.
  *
  * The universe may be a lazy sequence of a million rows in any order, regenerated each time
- * it is iterated, so it is read once per verdict and only the subject's own rows are kept.
+ * it is iterated, so it is read once per verdict and only the subject's own rows are kept;
+ * where it offers the subject's share, only that share is read and the others are counted.
  */
 import { compareRows, type Canary, type PatientTreated } from '../model.ts';
 import { EXPORT_COLUMNS } from '../contract.ts';
@@ -179,11 +180,14 @@ export function deriveExpectations(subject: Subject, knowledge: Knowledge): Expe
     // Foreign rows are only counted: a tenant's verdict keeps its own share of the universe.
     const own: PatientTreated[] = [];
     let foreignInWindow = 0;
-    for (const row of knowledge.universe.rows) {
+    const share = knowledge.universe.shareOf?.(subject.organizationId, { from, to });
+    // A share's rows pass the same filter, so one holding a row it should not is still judged right.
+    for (const row of share?.rows ?? knowledge.universe.rows) {
       if (!inWindow(row.lastVisit)) continue;
       if (belongsToSubject(row.providerId)) own.push(row);
       else foreignInWindow += 1;
     }
+    if (share) foreignInWindow += share.othersInWindow;
     // Positions follow the dashboard's order whatever order the universe came in.
     expected = new ExpectedRows(own.sort(compareRows));
     for (const row of expected.inOrder) expectedByTenant.set(row.providerId, (expectedByTenant.get(row.providerId) ?? 0) + 1);

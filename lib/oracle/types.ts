@@ -15,6 +15,25 @@ export interface Subject {
 export interface Universe {
   readonly source: 'ground-truth' | 'admin-view';
   readonly rows: Iterable<PatientTreated>;
+  /**
+   * The same rows, one tenant's share: where the universe can give it without building every
+   * tenant's rows (a generated ground truth can), a verdict on one tenant costs that tenant's
+   * rows rather than a million. It must agree with `rows` exactly; without it, `rows` is read.
+   */
+  readonly shareOf?: (organizationId: string | null, window: VisitWindow) => UniverseShare;
+}
+
+/** Inclusive ISO dates on `lastVisit`; an absent end leaves that side open. */
+export interface VisitWindow {
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+}
+
+export interface UniverseShare {
+  /** The rows of the tenant asked for (every tenant's for `null`) within the window, in any order. */
+  readonly rows: Iterable<PatientTreated>;
+  /** How many rows of the other tenants fall within the window. */
+  readonly othersInWindow: number;
 }
 
 /** A tenant the suite can name; its type is `null` where nobody has said it. */
