@@ -99,7 +99,10 @@ after(async () => {
   rmSync(profiles, { recursive: true, force: true });
 });
 
-const outcomesOf = (target: string): TestOutcome[] => run.outcomes.filter((outcome) => outcome.target === target);
+const outcomesOf = (target: string): TestOutcome[] => {
+  assert.ok(run, `the suite did not run, for env:init failed:\n${envInit.output}`);
+  return run.outcomes.filter((outcome) => outcome.target === target);
+};
 const ran = (outcome: TestOutcome): string => `${outcome.check} as ${outcome.persona?.key ?? 'no persona'} (${outcome.persona?.type ?? '-'})`;
 
 describe('a second environment, of another shape, described through env:init', () => {
@@ -109,8 +112,9 @@ describe('a second environment, of another shape, described through env:init', (
     assert.ok(run, 'the suite did not run');
   });
 
-  test('the suite passes every check on the correct dashboard, none skipped, for every tenant type', () => {
+  test('the suite passes every check on the correct dashboard, none skipped, for every tenant type', (t) => {
     const outcomes = outcomesOf('correct');
+    t.diagnostic(`${outcomes.length} checks on each dashboard, as ${new Set(outcomes.map((outcome) => outcome.persona?.key).filter(Boolean)).size} personas`);
     assert.ok(outcomes.length > 40, `only ${outcomes.length} checks ran on the correct dashboard:\n${run.output.slice(-3000)}`);
     const failed = outcomes.filter((outcome) => !outcome.ok).map((outcome) => `${ran(outcome)}: ${outcome.errors[0]?.split('\n').slice(0, 3).join(' ')}`);
     assert.deepEqual(failed, [], 'checks failed on the correct dashboard');
@@ -137,6 +141,7 @@ describe('a second environment, of another shape, described through env:init', (
   });
 
   test('leaves no patient name or date of birth in anything the run wrote', () => {
+    assert.ok(run, 'the suite did not run');
     const sources = artifactTexts(run.artifactsDir);
     sources.set('output', run.output);
     sources.set('env:init', envInit.output);
