@@ -69,6 +69,15 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
   }
 }
 
+/** A port that was free a moment ago, so that nothing answers there. */
+async function freePort(): Promise<number> {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const { port } = holder.address() as AddressInfo;
+  await new Promise((resolve) => holder.close(resolve));
+  return port;
+}
+
 function file(name: string, content: string | Uint8Array): string {
   const path = join(scratch, name);
   writeFileSync(path, content);
@@ -175,6 +184,18 @@ describe('one exit-code convention', () => {
       assert.equal(ran.code, 2, ran.stdout + ran.stderr);
       assertOneLine(ran, /TEST_ENV=nope names no profile; profiles: .*sandbox/);
     }
+  });
+
+  test('fixtures:seed: no target to seed is a configuration error (2), a target that does not answer a target error (3)', async () => {
+    const closed = await freePort();
+    const [unset, down] = await Promise.all([
+      run('cli/fixtures-seed.ts', ['--env', 'sandbox']),
+      run('cli/fixtures-seed.ts', ['--env', 'sandbox'], { TARGET_URL: `http://127.0.0.1:${closed}` }),
+    ]);
+    assert.equal(unset.code, 2, unset.stdout + unset.stderr);
+    assertOneLine(unset, /the sandbox adapter needs TARGET_URL/);
+    assert.equal(down.code, 3, down.stdout + down.stderr);
+    assert.match(down.stderr.trimEnd(), /^npm run fixtures:seed: the sandbox at http:\/\/127\.0\.0\.1:\d+ did not answer \(.*\): is it running\?$/);
   });
 
   test('repro names the incidents it knows when asked for another', async () => {
@@ -365,5 +386,11 @@ describe('npm run sandbox stops with whatever started it', () => {
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }
+  });
+
+  test('a port that is no port is one line, exit 2', async () => {
+    const ran = await run('sandbox/main.ts', [], { SANDBOX_PORT: 'eighty' });
+    assert.equal(ran.code, 2);
+    assertOneLine(ran, /^npm run sandbox: SANDBOX_PORT must be an integer from 0 to 65535, got "eighty"$/);
   });
 });
