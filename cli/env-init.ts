@@ -194,7 +194,12 @@ async function signEveryoneIn(): Promise<SignedIn[]> {
       // The client names a persona in its errors; until /api/me answers, the email is its name.
       const who = { key: user.key ?? user.email, email: user.email };
       const client = dashboardClient(baseUrl, await startSession(baseUrl, who, variables[user.variable] ?? ''), { persona: who.key });
-      return { ...user, client, me: await client.me() };
+      try {
+        return { ...user, client, me: await client.me() };
+      } catch (error) {
+        await client.signOut().catch(() => undefined);
+        throw error;
+      }
     }),
   );
   const done = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
