@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: how the suite holds up at volume, on this machine, on one page.
  *
- *   1. the oracle on a 1,000,000-row export beside bare csv-parse on the same file, and its
- *      peak memory at 100,000 and 1,000,000 rows;
+ *   1. the oracle on a 1,000,000-row export beside bare csv-parse on the same file, as the suite
+ *      runs it and with other universes for scale, and its peak memory at 100,000 and 1,000,000 rows;
  *   2. the sandbox's export throughput at 1,000,000 rows and its peak memory;
  *   3. the wall time of `npm start` on the default sandbox, its contracts and each flow.
  *
  * A benchmark, not a test: a missed target is reported with its margin and the exit code
- * stays 0; only a figure that could not be measured makes it 1. Every figure comes from a
+ * stays 0; only a figure that could not be measured makes it 1 (a mistaken option, 2).
+ * `--help` says so; `--skip-suite` leaves out part 3, the slowest and noisiest. Every figure comes from a
  * process of its own (see judge-child.ts, sandbox-child.ts), so that one run's heap or JIT
  * state never colours another's. Progress goes to stderr, the page to stdout, and nothing
  * printed holds a cell of the data: the files and logs stay in a temp folder that is removed.
@@ -20,6 +21,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { sandboxPassword } from '../fixtures/credentials.ts';
 import { streamDataset } from '../fixtures/dataset.ts';
+import { command } from '../cli/command.ts';
 import type { Measurement } from './judge-child.ts';
 import type { SandboxReady, SandboxReport } from './sandbox-child.ts';
 
@@ -31,13 +33,28 @@ const SEED = 42;
 const TENANTS = 50;
 const LARGE = 1_000_000;
 const SMALL = 100_000;
-const ROUNDS = 3;
+/** Five, so that the peak target is met (or not) in five fresh runs, as issue 10 asks. */
+const ROUNDS = 5;
 /** The clinic of the incident; the files are the Luna admin's, holding every tenant's rows. */
 const SUBJECT = 'mhs-clinic';
 const ADMIN = 'luna-admin';
 
-const TARGET = { ratio: 1.2, peakMB: 150, flatness: 0.1, npmStartSeconds: 60 } as const;
+/** Issue 10's targets: the oracle as run within 1.2x of csv-parse, under 150 MB at a million rows, npm start in 25 s. */
+const TARGET = { ratio: 1.2, peakMB: 150, flatness: 0.1, npmStartSeconds: 25 } as const;
 const LIMIT_MS = { judge: 120_000, sandboxLoad: 300_000, exportDownload: 300_000, npmStart: 600_000 } as const;
+
+const tool = command({
+  name: 'npm run bench',
+  usage: 'npm run bench [-- --skip-suite]',
+  summary: 'Measures the suite at volume on this machine: the oracle beside bare csv-parse on a 1,000,000-row export, its peak memory, the sandbox export, and npm start.',
+  details: [
+    '--skip-suite  leave out the npm start section (the whole Playwright suite, the slowest part)',
+    'A benchmark, not a test: a missed target is reported with its margin and the exit code stays 0;',
+    'exit 1 when a figure could not be measured, 2 for a usage error. Takes several minutes.',
+  ],
+  options: { 'skip-suite': { type: 'boolean' } },
+});
+const skipSuite = tool.parse(process.argv.slice(2)).values['skip-suite'] === true;
 
 const started = performance.now();
 const work = await mkdtemp(join(tmpdir(), 'isolation-bench-'));
@@ -70,7 +87,8 @@ try {
     sandboxSection(files),
   );
   await section(`Oracle on a ${count(LARGE)}-row export beside bare csv-parse on the same file`, () => oracleSection(files));
-  await section('npm start on the default sandbox', npmStartSection);
+  if (skipSuite) print('npm start on the default sandbox: left out (--skip-suite)');
+  else await section('npm start on the default sandbox', npmStartSection);
 } finally {
   await cleanUp();
 }
@@ -93,7 +111,7 @@ function printMachine(): void {
   print(`Benchmark of the tenant isolation suite, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`);
   print(`Machine: ${cores[0]?.model.trim() ?? 'unknown CPU'}, ${cores.length} cores, ${gigabytes(totalmem())} GB memory (${gigabytes(freemem())} GB free)`);
   print(`         ${osName()}, ${arch()}, Node ${process.version}; load average at start ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
-  print(`Figures: medians of ${ROUNDS} runs, each in a fresh process; peak memory is the process's maxRSS.`);
+  print(`Figures: the oracle's are medians of ${ROUNDS} rounds, the sandbox's of one; each run is a fresh process, and peak memory is its maxRSS.`);
   print();
 }
 
@@ -150,61 +168,87 @@ async function exportFromSandbox(rows: number, file: string): Promise<SandboxExp
   }
 }
 
-// 2. The oracle beside bare csv-parse, alternated round by round on the same file.
+// 2. The oracle beside bare csv-parse, paired round by round on the same file.
+
+type Universe = 'suite' | 'stream' | 'memory';
 
 async function oracleSection(files: { large: string; small: string }): Promise<void> {
   if (!existsSync(files.large) || !existsSync(files.small)) throw new Error('the sandbox did not produce the export files');
-  const judge = (file: string, rows: number, persona: string, universe: 'memory' | 'lazy'): string[] =>
+  const judge = (file: string, rows: number, persona: string, universe: Universe): string[] =>
     ['oracle', file, String(SEED), String(TENANTS), String(rows), persona, universe];
-  const runs: Record<'bare' | 'memory' | 'lazy' | 'small', Measurement[]> = { bare: [], memory: [], lazy: [], small: [] };
+  const rounds: Round[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     progress(`oracle: round ${round} of ${ROUNDS}`);
-    runs.bare.push(await judgeChild(['bare', files.large]));
-    runs.memory.push(await judgeChild(judge(files.large, LARGE, SUBJECT, 'memory')));
-    runs.lazy.push(await judgeChild(judge(files.large, LARGE, SUBJECT, 'lazy')));
-    runs.small.push(await judgeChild(judge(files.small, SMALL, SUBJECT, 'lazy')));
+    // The machine's load drifts: each oracle run is set beside the bare run of its own round,
+    // and which of the pair goes first alternates, so that drift favours neither.
+    const bareFirst = round % 2 === 1;
+    const measured: { -readonly [Kind in keyof Round]?: Measurement } = {};
+    for (const kind of bareFirst ? (['bare', 'suite', 'stream', 'memory'] as const) : (['suite', 'bare', 'memory', 'stream'] as const)) {
+      measured[kind] = await judgeChild(kind === 'bare' ? ['bare', files.large] : judge(files.large, LARGE, SUBJECT, kind));
+    }
+    measured.small = await judgeChild(judge(files.small, SMALL, SUBJECT, 'suite'));
+    rounds.push(measured as Round);
   }
-  progress('oracle: its live heap, the universe alone, and the Luna admin judging its own export');
+  progress("oracle: its live heap, the ground truth's passes, and the Luna admin judging its own export");
   const weigh = (file: string, rows: number): string[] => ['live-heap', file, String(SEED), String(TENANTS), String(rows), SUBJECT];
   const smallLive = await judgeChild(weigh(files.small, SMALL), ['--expose-gc']);
   const largeLive = await judgeChild(weigh(files.large, LARGE), ['--expose-gc']);
-  const universe = await judgeChild(['universe', String(SEED), String(TENANTS), String(LARGE)]);
-  const admin = await judgeChild(judge(files.large, LARGE, ADMIN, 'lazy'));
+  const everyRow = await judgeChild(['universe', String(SEED), String(TENANTS), String(LARGE)]);
+  const share = await judgeChild(['universe', String(SEED), String(TENANTS), String(LARGE), SUBJECT]);
+  const admin = await judgeChild(judge(files.large, LARGE, ADMIN, 'suite'));
 
-  const first = runs.lazy[0];
+  const of = (kind: keyof Round): Measurement[] => rounds.map((round) => round[kind]);
+  const first = rounds[0]?.suite;
   const size = (await stat(files.large)).size / 1e6;
   print(`  The realistic worst case for a tenant: the Luna admin's full export, every tenant's rows,`);
   print(`  judged as the MHS clinic (the 2025-06-09 incident at volume). Every row is read; the verdict`);
   print(`  keeps MHS's own ${count(first?.expectedOwnRows ?? 0)} rows and counts the other ${count(first?.foreignRowsSeen ?? 0)} per tenant. Verdict: ${first?.status ?? '?'} (a leak, as it must).`);
   print(`  file: ${count(first?.rowsRead ?? 0)} rows, ${size.toFixed(1)} MB, as the sandbox exported it`);
-  const bare = median(runs.bare.map((run) => run.wallMs));
-  const timing = (label: string, measured: readonly Measurement[]): void => {
-    const wall = median(measured.map((run) => run.wallMs));
-    const ratio = wall / bare;
-    const all = measured.map((run) => (run.wallMs / 1000).toFixed(2)).join(' ');
-    print(`  ${label.padEnd(42)} ${secs(wall)}  ${ratio.toFixed(2)}x  (${all})  ${verdictAtMost(ratio, TARGET.ratio, 'x', `${TARGET.ratio}x`)}`);
+  print(`  ratios: the median over ${ROUNDS} rounds of each run's time over the bare run of its round (wall; CPU beside it)`);
+  const bare = median(of('bare').map((run) => run.wallMs));
+  const seconds = (measured: readonly Measurement[]): string => measured.map((run) => (run.wallMs / 1000).toFixed(2)).join(' ');
+  const timing = (label: string, kind: Universe): void => {
+    const wall = median(of(kind).map((run) => run.wallMs));
+    const ratio = median(rounds.map((round) => round[kind].wallMs / round.bare.wallMs));
+    const cpu = median(rounds.map((round) => round[kind].cpuMs / round.bare.cpuMs));
+    print(`  ${label.padEnd(44)} ${secs(wall)}  ${ratio.toFixed(2)}x  cpu ${cpu.toFixed(2)}x  (${seconds(of(kind))})  ${verdictAtMost(ratio, TARGET.ratio, 'x', `${TARGET.ratio}x`)}`);
   };
-  print(`  ${'bare csv-parse'.padEnd(42)} ${secs(bare)}  1.00x  (${runs.bare.map((run) => (run.wallMs / 1000).toFixed(2)).join(' ')})`);
-  timing('oracle, ground truth held in memory', runs.memory);
-  timing('oracle, ground truth regenerated (as run)', runs.lazy);
-  print(`  ${''.padEnd(42)} of which one pass over the ${count(LARGE)}-row universe: ${secs(universe.wallMs)}`);
+  print(`  ${'bare csv-parse'.padEnd(44)} ${secs(bare)}  1.00x  cpu 1.00x  (${seconds(of('bare'))})`);
+  timing('oracle as run (the suite\'s ground truth)', 'suite');
+  timing('oracle, every row held in memory', 'memory');
+  timing('oracle, every row regenerated (no share)', 'stream');
+  print(`  ${''.padEnd(44)} the ground truth's part: MHS's share ${secs(share.wallMs)}; every row regenerated ${secs(everyRow.wallMs)}`);
 
-  const smallPeak = Math.max(...runs.small.map((run) => run.peakRssMB));
-  const largePeak = Math.max(...runs.lazy.map((run) => run.peakRssMB));
+  const smallPeaks = of('small').map((run) => run.peakRssMB);
+  const largePeaks = of('suite').map((run) => run.peakRssMB);
+  const smallPeak = Math.max(...smallPeaks);
+  const largePeak = Math.max(...largePeaks);
   const growth = (largePeak - smallPeak) / smallPeak;
-  print(`  peak memory, as run (ground truth regenerated), highest of ${ROUNDS}:`);
-  print(`    ${count(SMALL).padStart(9)} rows ${mbFigure(smallPeak)}  ${verdictAtMost(smallPeak, TARGET.peakMB, ' MB', `${TARGET.peakMB} MB`)}`);
-  print(`    ${count(LARGE).padStart(9)} rows ${mbFigure(largePeak)}  ${verdictAtMost(largePeak, TARGET.peakMB, ' MB', `${TARGET.peakMB} MB`)}`);
+  const peaks = (values: readonly number[]): string => values.map((value) => value.toFixed(0)).join(' ');
+  print(`  peak memory as run, the highest of ${ROUNDS} fresh processes (each one's in brackets, MB):`);
+  print(`    ${count(SMALL).padStart(9)} rows ${mbFigure(smallPeak)}  (${peaks(smallPeaks)})  ${verdictAtMost(smallPeak, TARGET.peakMB, ' MB', `${TARGET.peakMB} MB`)}`);
+  print(`    ${count(LARGE).padStart(9)} rows ${mbFigure(largePeak)}  (${peaks(largePeaks)})  ${verdictAtMost(largePeak, TARGET.peakMB, ' MB', `${TARGET.peakMB} MB`)}`);
   const flat = growth <= TARGET.flatness ? 'met' : `missed by ${mbFigure(largePeak - smallPeak * (1 + TARGET.flatness))}`;
   print(`    flat (1M within ${TARGET.flatness * 100}% of 100k): ${signedMB(largePeak - smallPeak)} (${signedPercent(growth)}), ${flat}`);
-  print(`    for scale: bare csv-parse ${mbFigure(Math.max(...runs.bare.map((run) => run.peakRssMB)))}; the universe pass alone ${mbFigure(universe.peakRssMB)}`);
+  const highest = (kind: keyof Round): string => mbFigure(Math.max(...of(kind).map((run) => run.peakRssMB)));
+  print(`    for scale: bare csv-parse ${highest('bare')}; every row in memory ${highest('memory')}; every row regenerated ${highest('stream')};`);
+  print(`    MHS's share alone ${mbFigure(share.peakRssMB)}, every row regenerated alone ${mbFigure(everyRow.peakRssMB)}`);
   const live = (run: Measurement): string => mbFigure(run.liveHeapMB ?? Number.NaN);
   print(`    what the oracle keeps: its live heap, collected and weighed every 4 MB of the file, peaks at`);
-  print(`    ${live(smallLive)} at ${count(SMALL)} rows and ${live(largeLive)} at ${count(LARGE)} (own rows expected: ${count(runs.small[0]?.expectedOwnRows ?? 0)} and ${count(first?.expectedOwnRows ?? 0)});`);
+  print(`    ${live(smallLive)} at ${count(SMALL)} rows and ${live(largeLive)} at ${count(LARGE)} (own rows expected: ${count(rounds[0]?.small.expectedOwnRows ?? 0)} and ${count(first?.expectedOwnRows ?? 0)});`);
   print(`    the rest of the peak is Node, the loaded modules and the garbage collector's room to work`);
   const adminRatio = admin.wallMs / bare;
   print(`  the Luna admin judging its own export, every row expected (memory grows with the expected rows`);
   print(`  by design): ${secs(admin.wallMs)}, ${adminRatio.toFixed(2)}x, peak ${mbFigure(admin.peakRssMB)}, verdict ${admin.status ?? '?'}`);
+}
+
+/** One round: bare csv-parse and the oracle on the large file, each in its own process, and the oracle on the small one. */
+interface Round {
+  readonly bare: Measurement;
+  readonly suite: Measurement;
+  readonly stream: Measurement;
+  readonly memory: Measurement;
+  readonly small: Measurement;
 }
 
 async function judgeChild(args: readonly string[], nodeFlags: readonly string[] = []): Promise<Measurement> {
@@ -264,7 +308,8 @@ async function npmStartSection(): Promise<void> {
         for (const result of test.results) {
           const begin = Date.parse(result.startTime);
           const file = spec.file ?? suite.file ?? '?';
-          const group = test.projectName.startsWith('contracts') ? 'contracts' : test.projectName;
+          // The provider's side of the contract runs in the target's project, beside the flows.
+          const group = test.projectName.startsWith('contracts') || file.startsWith('contracts/') ? 'contracts' : test.projectName;
           add(byFile, `${test.projectName}\u0000${file}`, test.projectName, begin, result.duration);
           add(byGroup, group, group, begin, result.duration);
         }
@@ -279,19 +324,20 @@ async function npmStartSection(): Promise<void> {
   const playwrightStarted = Date.parse(report.stats.startTime);
 
   const { expected, unexpected, flaky, skipped } = report.stats;
+  // The verdict's kind only: the rest of its line names the target and the findings.
+  const verdict = /^VERDICT: ([A-Z]+(?: [A-Z]+)?)\b/m.exec(stdout)?.[1] ?? 'none printed';
   print(`  wall time of npm start       ${secs(wallMs)}  ${verdictAtMost(wallMs / 1000, TARGET.npmStartSeconds, ' s', `${TARGET.npmStartSeconds} s`)}`);
-  print(`  outcome                      exit code ${code ?? 'none (timed out)'}: ${expected} passed, ${unexpected} failed, ${flaky} flaky, ${skipped} skipped`);
+  print(`  outcome                      exit code ${code ?? 'none (timed out)'}, verdict ${verdict}: ${expected} passed, ${unexpected} failed, ${flaky} flaky, ${skipped} skipped`);
   print(`  of which                     bootstrap and start-up ${secs(Math.max(0, wallMs - report.stats.duration))}, global setup ${secs(firstTest - playwrightStarted)},`);
   print(`                               tests ${secs(lastTest - firstTest)} (first start to last end), ${report.config?.workers ?? '?'} workers`);
   print(`  ${'part'.padEnd(44)} ${'wall'.padStart(8)} ${'busy'.padStart(8)}  tests`);
   const contracts = byGroup.get('contracts');
   if (contracts) print(`  ${'contracts (consumer and provider)'.padEnd(44)} ${spanLine(contracts)}`);
-  const signIn = byGroup.get('sign-in');
-  if (signIn) print(`  ${'sign-in (every persona, once)'.padEnd(44)} ${spanLine(signIn)}`);
-  const flows = [...byFile.entries()].filter(([, span]) => span.project === 'isolation').sort(([a], [b]) => a.localeCompare(b));
+  const flows = [...byFile.entries()]
+    .filter(([key, span]) => span.project.startsWith('isolation') && !(key.split('\u0000')[1] ?? '').startsWith('contracts/'))
+    .sort(([a], [b]) => a.localeCompare(b));
   for (const [key, span] of flows) print(`  ${`  ${key.split('\u0000')[1] ?? key}`.padEnd(44)} ${spanLine(span)}`);
-  const isolation = byGroup.get('isolation');
-  if (isolation) print(`  ${'flows together'.padEnd(44)} ${spanLine(isolation)}`);
+  for (const [group, span] of [...byGroup].filter(([name]) => name.startsWith('isolation'))) print(`  ${`flows together (${group})`.padEnd(44)} ${spanLine(span)}`);
   print(`  (wall: a part's first start to its last end; the parts overlap, as they share the workers.`);
   print(`   busy: its tests' durations added up)`);
 }
