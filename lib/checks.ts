@@ -11,6 +11,7 @@ export type CheckSurface =
   | 'list API'
   | 'page'
   | 'every surface'
+  | "the page's requests"
   | 'session'
   | 'coverage'
   | 'contract';
@@ -37,6 +38,12 @@ export const CHECKS = {
   'surfaces.agree': { surface: 'every surface', meaning: 'every page of the table, the list API and the file hold the same rows in the same order' },
   'incident.2025-06-09.file': { surface: 'downloaded file', meaning: "a clinic's downloaded export holds only its own patients (the 2025-06-09 incident)" },
   'incident.2025-06-09.api': { surface: 'export API', meaning: "the export API behind a clinic's page serves only its own patients (the 2025-06-09 incident)" },
+  'vectors.list': { surface: 'list API', meaning: "no way of naming another tenant but the session (parameters, headers, cookies, ambiguous forms) reaches its rows through the list" },
+  'vectors.export': { surface: 'export API', meaning: "no way of naming another tenant but the session reaches its rows through the export" },
+  'replay.page-requests': { surface: "the page's requests", meaning: "every API request the page makes, replayed as every other persona, as no one and after sign-out, serves no one else's rows" },
+  'session.sign-out-api': { surface: 'session', meaning: 'after DELETE /api/session the old cookie gets 401 on /api/me, the list and the export' },
+  'session.two-cookies': { surface: 'session', meaning: "a request carrying two personas' sessions gets one persona's rows or a refusal, never a mix" },
+  'session.forged': { surface: 'session', meaning: 'a session token the target never issued gets 401' },
   'coverage.tenants': { surface: 'coverage', meaning: 'every tenant the environment holds is listed in its profile, with its type' },
   'coverage.types': { surface: 'coverage', meaning: 'every tenant type has a persona whose checks run' },
   'contract.consumer': { surface: 'contract', meaning: "the page's contract pins only rows the oracle finds isolated (the pact is written here)" },
@@ -48,6 +55,20 @@ export type CheckId = keyof typeof CHECKS;
 /** Annotation types a test carries; read back from reports by the reporter and the tools. */
 export const CHECK_ANNOTATION = 'check';
 export const PERSONA_ANNOTATION = 'persona';
+/** A cell of the isolation matrix a check fills itself (one per vector family, per replayed request): JSON of `MatrixCell`. */
+export const CELL_ANNOTATION = 'matrix-cell';
+
+export type CellStatus = 'pass' | 'refused' | 'finding' | 'error' | 'not run';
+
+export interface MatrixCell {
+  /** A persona's key, or who else asked: `anonymous`, `signed-out`. */
+  readonly row: string;
+  /** The surface and the way it was reached: `export API · header`. */
+  readonly column: string;
+  readonly status: CellStatus;
+  /** Counts and tenants, never rows. */
+  readonly detail: string;
+}
 
 export function isCheckId(value: string): value is CheckId {
   return Object.hasOwn(CHECKS, value);

@@ -22,7 +22,7 @@ export function me(dashboard: Dashboard, request: IncomingMessage, response: Ser
 
 export function listPatientsTreated(dashboard: Dashboard, request: IncomingMessage, response: ServerResponse, url: URL): void {
   const user = requireUser(dashboard, request);
-  const filters = readFilters(url);
+  const filters = filtersOf(dashboard, url);
   const { page, pageSize } = readPaging(url);
   const { scope, organizationId } = resolveScope(dashboard, 'list', user, request, filters.organizationId);
   const query: RowQuery = { scope, from: filters.from, to: filters.to };
@@ -35,10 +35,28 @@ export function listPatientsTreated(dashboard: Dashboard, request: IncomingMessa
   });
 }
 
+/** How many patients the page's "Recently treated" panel shows, and the most it may ask for. */
+const RECENT_DEFAULT = 5;
+const RECENT_MAX = 20;
+
+/**
+ * `GET /api/patients-treated/recent?limit=`: the caller's latest episodes, for the page's
+ * "Recently treated" panel. TARGET.md does not name it, as a real dashboard's page may call
+ * endpoints no document lists; the suite finds it by watching the page, and replays it.
+ */
+export function recentPatientsTreated(dashboard: Dashboard, request: IncomingMessage, response: ServerResponse, url: URL): void {
+  const user = requireUser(dashboard, request);
+  const raw = url.searchParams.get('limit');
+  const limit = raw === null || raw === '' ? RECENT_DEFAULT : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > RECENT_MAX) throw new HttpError(400, 'invalid_parameter', `limit must be an integer from 1 to ${RECENT_MAX}.`);
+  const { scope, organizationId } = resolveScope(dashboard, 'recent', user, request, null);
+  sendJson(response, 200, { organizationId, items: dashboard.database.rowsPage({ scope, from: null, to: null }, limit, 0) });
+}
+
 export async function exportPatientsTreated(dashboard: Dashboard, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
   const { hooks } = dashboard;
   const user: SandboxUser | null = hooks.exportWithoutSession ? currentUser(dashboard, request) : requireUser(dashboard, request);
-  const filters = readFilters(url);
+  const filters = filtersOf(dashboard, url);
   const { scope, organizationId } = resolveScope(dashboard, 'export', user, request, filters.organizationId);
   const query: RowQuery = { scope, from: filters.from, to: filters.to };
   const filename = exportFilename(organizationId);
@@ -74,4 +92,8 @@ export async function exportPatientsTreated(dashboard: Dashboard, request: Incom
         })(),
   );
   if (completed && cacheKey !== undefined) dashboard.exportCache.set(cacheKey, { filename, body: pieces.join('') });
+}
+
+function filtersOf(dashboard: Dashboard, url: URL) {
+  return readFilters(url, dashboard.hooks.acceptsRepeatedParameters ? 'first' : 'refused');
 }

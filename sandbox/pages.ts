@@ -85,6 +85,7 @@ export function patientsTreatedPage(dashboard: Dashboard, request: IncomingMessa
     <tbody>${rendered?.rows ?? ''}</tbody>
   </table>
   <nav aria-label="Pagination" id="pager">${rendered?.pager ?? ''}</nav>
+  <section aria-label="Recently treated"><h2>Recently treated</h2><ul id="recent">${rendered?.recent ?? ''}</ul></section>
 </main>`;
   sendHtml(response, 200, document('Patients Treated', body, rendered ? COMMON_SCRIPT : clientScript(dashboard)));
 }
@@ -161,6 +162,15 @@ async function render() {
   pager.replaceChildren(...links);
 }
 
+// The panel is the page's own business: TARGET.md does not name its endpoint.
+getJson('/api/patients-treated/recent').then((recent) => {
+  document.getElementById('recent').replaceChildren(...recent.items.map((item) => {
+    const entry = document.createElement('li');
+    entry.textContent = item.patientName + ' (' + item.lastVisit + ')';
+    return entry;
+  }));
+}, () => {});
+
 render().then(
   () => { table.dataset.state = 'ready'; },
   (error) => {
@@ -175,13 +185,13 @@ render().then(
  * The table's rows and pager written into the HTML, from the same query the list API runs.
  * A bad page or date in the address shows an empty table, as the page's own form never sends one.
  */
-function serverRenderedTable(dashboard: Dashboard, request: IncomingMessage, url: URL, ownOrganizationId: string | null): { rows: string; pager: string } {
+function serverRenderedTable(dashboard: Dashboard, request: IncomingMessage, url: URL, ownOrganizationId: string | null): { rows: string; pager: string; recent: string } {
   const user = currentUser(dashboard, request);
   let filters;
   try {
     filters = readFilters(url);
   } catch {
-    return { rows: '', pager: '' };
+    return { rows: '', pager: '', recent: '' };
   }
   const page = Math.max(1, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1);
   const { scope } = resolveScope(dashboard, 'list', user, request, null);
@@ -198,7 +208,12 @@ function serverRenderedTable(dashboard: Dashboard, request: IncomingMessage, url
     return `<a href="/patients-treated?${escapeHtml(query.toString())}">${label}</a>`;
   };
   const pager = [page > 1 ? link('Previous', page - 1) : '', page * dashboard.uiPageSize < total ? link('Next', page + 1) : ''].join('');
-  return { rows, pager };
+  const { scope: recentScope } = resolveScope(dashboard, 'recent', user, request, null);
+  const recent = dashboard.database
+    .rowsPage({ scope: recentScope, from: null, to: null }, 5, 0)
+    .map((item) => `<li>${escapeHtml(`${item.patientName} (${item.lastVisit})`)}</li>`)
+    .join('');
+  return { rows, pager, recent };
 }
 
 /** A whole HTML document; its inline style and script run under a per-response CSP nonce. */

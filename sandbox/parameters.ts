@@ -14,11 +14,12 @@ export interface Filters {
   readonly organizationId: string | null;
 }
 
-export function readFilters(url: URL): Filters {
+/** `repeated: 'first'` reads the first of a parameter given twice, where a variant's bug does. */
+export function readFilters(url: URL, repeated: 'refused' | 'first' = 'refused'): Filters {
   return {
     from: dateParameter(url, 'from'),
     to: dateParameter(url, 'to'),
-    organizationId: singleParameter(url, 'organizationId'),
+    organizationId: singleParameter(url, 'organizationId', repeated),
   };
 }
 
@@ -30,9 +31,9 @@ export function readPaging(url: URL): { page: number; pageSize: number } {
 }
 
 /** A parameter's value, `null` when absent or empty; given twice it is ambiguous, so refused. */
-function singleParameter(url: URL, name: string): string | null {
+function singleParameter(url: URL, name: string, repeated: 'refused' | 'first' = 'refused'): string | null {
   const values = url.searchParams.getAll(name);
-  if (values.length > 1) throw new HttpError(400, 'invalid_parameter', `${name} is given more than once.`);
+  if (values.length > 1 && repeated === 'refused') throw new HttpError(400, 'invalid_parameter', `${name} is given more than once.`);
   return values[0] || null;
 }
 

@@ -20,7 +20,7 @@ export interface Scoped {
 /** `user` is `null` only where a variant lets an anonymous caller reach the export. */
 export function resolveScope(
   dashboard: Dashboard,
-  surface: 'list' | 'export',
+  surface: 'list' | 'export' | 'recent',
   user: SandboxUser | null,
   request: IncomingMessage,
   requestedOrganizationId: string | null,
@@ -36,8 +36,8 @@ export function resolveScope(
 /** The organisation a caller may read: a user its own (403 for any other), a Luna admin any that exists (404 otherwise) or all (`null`). */
 function permittedOrganization(dashboard: Dashboard, user: SandboxUser, request: IncomingMessage, requested: string | null): string | null {
   const { hooks } = dashboard;
-  const fromHeader = hooks.organizationHeader === undefined ? undefined : request.headers[hooks.organizationHeader];
-  if (typeof fromHeader === 'string' && fromHeader !== '') return fromHeader;
+  const believed = hooks.organizationFromRequest?.(request, new URL(request.url ?? '/', 'http://sandbox.invalid'), user.organization?.id ?? null);
+  if (believed !== undefined) return believed;
   const trustsRequest = user.role === 'luna_admin' || hooks.trustsOrganizationParameter === true;
   if (!trustsRequest) {
     const own = user.organization?.id ?? null;

@@ -11,7 +11,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { streamDataset, type DatasetStream } from '../fixtures/dataset.ts';
-import { exportPatientsTreated, listPatientsTreated, me } from './api.ts';
+import { exportPatientsTreated, listPatientsTreated, me, recentPatientsTreated } from './api.ts';
 import type { Dashboard } from './dashboard.ts';
 import { openDatabase } from './database.ts';
 import { HttpError, sendError, sendHtml } from './http.ts';
@@ -64,6 +64,7 @@ const ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
   '/api/me': { GET: me },
   '/api/patients-treated': { GET: listPatientsTreated },
   '/api/patients-treated/export': { GET: exportPatientsTreated },
+  '/api/patients-treated/recent': { GET: recentPatientsTreated },
   '/': { GET: home },
   '/login': { GET: loginPage },
   '/patients-treated': { GET: patientsTreatedPage },

@@ -7,12 +7,13 @@
  * lives (scope, sessions, the export writer, the page), so every bug is written once, here,
  * and nowhere else in the sandbox asks which variant it is.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Organization } from '../lib/model.ts';
 import type { RowQuery, RowScope } from './database.ts';
 
 /** What the scope hook is told: who asks, on which surface, and what the correct dashboard would answer. */
 export interface ScopeContext {
-  readonly surface: 'list' | 'export';
+  readonly surface: 'list' | 'export' | 'recent';
   readonly role: 'provider_user' | 'luna_admin';
   readonly organization: Organization | null;
   /** The organisation the answer is for; `null` for every organisation. */
@@ -26,8 +27,14 @@ export interface VariantHooks {
   readonly scope?: (context: ScopeContext, correct: RowScope) => RowScope;
   /** `organizationId` from the query is believed without checking it against the session. */
   readonly trustsOrganizationParameter?: boolean;
-  /** A request header names the organisation, over the session's own and without a check. */
-  readonly organizationHeader?: string;
+  /**
+   * Something in the request other than the session names the organisation, and is believed
+   * without a check (a header a gateway adds, a cookie, another parameter): its value, `null`
+   * for every organisation, or `undefined` where the request carries none.
+   */
+  readonly organizationFromRequest?: (request: IncomingMessage, url: URL, ownOrganizationId: string | null) => string | null | undefined;
+  /** A parameter given twice is not refused: the first value is read, as parameter checks do. */
+  readonly acceptsRepeatedParameters?: boolean;
   /** The export answers without a session, with every tenant's rows. */
   readonly exportWithoutSession?: boolean;
   /** What the export reads, given the query the list would run. */
@@ -113,7 +120,57 @@ export const VARIANTS = {
     description: 'The export sends its headers and then never finishes: a hung target, not a leak.',
     hooks: { exportFailure: 'hang' },
   },
+  'tenant-header': {
+    description: 'A header or cookie that names a tenant (X-Tenant-ID, X-Org-Id, a tenant cookie, ...) is believed over the session, as a gateway might arrange.',
+    hooks: { organizationFromRequest: (request) => tenantNamedIn(Object.entries(request.headers)) ?? tenantNamedIn(cookiesOf(request)) },
+  },
+  'lenient-tenant-param': {
+    description: 'A lenient parameter reader: another name for the tenant (tenantId, org_id, organizationId[], ...) or a wildcard organizationId (* or all) is used without the permission check.',
+    hooks: {
+      organizationFromRequest: (_request, url) => {
+        const named = url.searchParams.get('organizationId');
+        if (named === '*' || named === 'all') return null;
+        return tenantNamedIn([...url.searchParams].filter(([name]) => name !== 'organizationId'));
+      },
+    },
+  },
+  'duplicate-param': {
+    description: "organizationId given twice is not refused: the permission check passes if either value is the caller's own, and the query uses the other.",
+    hooks: {
+      acceptsRepeatedParameters: true,
+      organizationFromRequest: (_request, url, own) => {
+        const values = url.searchParams.getAll('organizationId');
+        return values.length > 1 && values.includes(own ?? '') ? values.find((value) => value !== own) : undefined;
+      },
+    },
+  },
+  'session-survives-sign-out': {
+    description: 'Signing out clears the cookie in the browser, but the session stays valid on the server.',
+    hooks: { signOutKeepsSession: true },
+  },
+  'recent-unscoped': {
+    description: "The page's 'Recently treated' panel, an endpoint no check names, serves every tenant's latest patients.",
+    hooks: { scope: (context, correct) => (context.surface === 'recent' ? EVERY_TENANT : correct) },
+  },
 } as const satisfies Readonly<Record<string, Variant>>;
+
+/** Names and values where a tenant might be named: the bug believes the first whose name says tenant or organisation. */
+const TENANT_NAMES = /tenant|org|provider|account|customer|client/i;
+
+function tenantNamedIn(pairs: Iterable<readonly [string, unknown]>): string | undefined {
+  for (const [name, value] of pairs) {
+    const text = Array.isArray(value) ? value[0] : value;
+    if (TENANT_NAMES.test(name) && typeof text === 'string' && text !== '') return text;
+  }
+  return undefined;
+}
+
+function cookiesOf(request: IncomingMessage): [string, string][] {
+  return (request.headers.cookie ?? '').split(';').map((pair) => {
+    const separator = pair.indexOf('=');
+    return [pair.slice(0, separator).trim(), pair.slice(separator + 1).trim()];
+  });
+}
 
 export type VariantName = keyof typeof VARIANTS;
 

@@ -119,10 +119,18 @@ async function exportFile(sandbox: Sandbox, cookie: string | null, query: Query 
   assert.equal(response.status, 200);
   const bytes = new Uint8Array(await response.arrayBuffer());
   const text = new TextDecoder().decode(bytes);
-  // Parsing with CRLF as the only record delimiter fails on any record that ends otherwise.
-  const [header = [], ...records] = parse(text, { record_delimiter: '\r\n' });
+  const [header = [], ...records] = csvRecords(text);
+  return { response, bytes, text, header, rows: rowsOf(records) };
+}
+
+/** Parsing with CRLF as the only record delimiter fails on any record that ends otherwise. */
+function csvRecords(text: string): string[][] {
+  return parse(text, { record_delimiter: '\r\n', bom: true });
+}
+
+function rowsOf(records: readonly string[][]): PatientTreated[] {
   const unguard = (cell: string): string => (/^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell);
-  const rows = records.map(([patientId = '', patientName = '', dateOfBirth = '', providerId = '', providerName = '', lastVisit = '', visits = '']) => ({
+  return records.map(([patientId = '', patientName = '', dateOfBirth = '', providerId = '', providerName = '', lastVisit = '', visits = '']) => ({
     patientId,
     patientName: unguard(patientName),
     dateOfBirth,
@@ -131,7 +139,11 @@ async function exportFile(sandbox: Sandbox, cookie: string | null, query: Query 
     lastVisit,
     visits: Number(visits),
   }));
-  return { response, bytes, text, header, rows };
+}
+
+/** The rows of an export's text, its header left out. */
+function parseCsv(text: string): PatientTreated[] {
+  return rowsOf(csvRecords(text).slice(1));
 }
 
 const foreignTo = (organizationId: string) => (row: PatientTreated) => row.providerId !== organizationId;
@@ -434,6 +446,42 @@ const BUG_DEMONSTRATIONS: Record<Exclude<VariantName, 'correct'>, (sandbox: Sand
     const clinic = await signIn(sandbox, 'mhs-clinic');
     await expectError(await get(sandbox, '/api/patients-treated/export', clinic), 500, 'internal_error');
     assert.deepEqual(await listAll(sandbox, clinic), ownRows('org-mhs'), 'while the list answers');
+  },
+  async 'tenant-header'(sandbox) {
+    const clinic = await signIn(sandbox, 'mhs-clinic');
+    const response = await fetch(urlOf(sandbox, '/api/patients-treated/export'), { headers: { cookie: clinic, 'x-tenant-id': 'org-northwind-health' } });
+    assert.deepEqual(parseCsv(await response.text()), ownRows('org-northwind-health'), 'a tenant header outranks the session');
+    const viaCookie = await fetch(urlOf(sandbox, '/api/patients-treated', { pageSize: 500 }), { headers: { cookie: `${clinic}; current_org=org-riverside-clinic` } });
+    assert.deepEqual(((await viaCookie.json()) as ListPage).items, ownRows('org-riverside-clinic'), 'so does a tenant cookie');
+    assert.deepEqual(await listAll(sandbox, clinic), ownRows('org-mhs'), 'without one, the session decides');
+  },
+  async 'lenient-tenant-param'(sandbox) {
+    const clinic = await signIn(sandbox, 'mhs-clinic');
+    assert.deepEqual(await listAll(sandbox, clinic, { tenantId: 'org-northwind-health' }), ownRows('org-northwind-health'));
+    assert.deepEqual(await listAll(sandbox, clinic, { organizationId: 'all' }), dataset.rows);
+    await expectError(await get(sandbox, '/api/patients-treated', clinic, { organizationId: 'org-northwind-health' }), 403, 'forbidden');
+  },
+  async 'duplicate-param'(sandbox) {
+    const clinic = await signIn(sandbox, 'mhs-clinic');
+    for (const order of [['org-mhs', 'org-northwind-health'], ['org-northwind-health', 'org-mhs']]) {
+      const url = urlOf(sandbox, '/api/patients-treated/export');
+      for (const value of order) url.searchParams.append('organizationId', value);
+      const response = await fetch(url, { headers: { cookie: clinic } });
+      assert.deepEqual(parseCsv(await response.text()), ownRows('org-northwind-health'), `organizationId ${order.join(' then ')}`);
+    }
+  },
+  async 'session-survives-sign-out'(sandbox) {
+    const clinic = await signIn(sandbox, 'mhs-clinic');
+    const signedOut = await fetch(urlOf(sandbox, '/api/session'), { method: 'DELETE', headers: { cookie: clinic } });
+    assert.equal(signedOut.status, 204);
+    assert.match(signedOut.headers.get('set-cookie') ?? '', /Max-Age=0/, 'the browser is told to forget the cookie');
+    assert.deepEqual(await listAll(sandbox, clinic), ownRows('org-mhs'), 'but the server still honours it');
+  },
+  async 'recent-unscoped'(sandbox) {
+    const clinic = await signIn(sandbox, 'mhs-clinic');
+    const recent = (await (await get(sandbox, '/api/patients-treated/recent', clinic)).json()) as { items: PatientTreated[] };
+    assert.deepEqual(recent.items, dataset.rows.slice(0, 5), "the panel shows every tenant's latest patients");
+    assert.deepEqual(await listAll(sandbox, clinic), ownRows('org-mhs'), 'while the list stays scoped');
   },
   async 'export-hangs'(sandbox) {
     const clinic = await signIn(sandbox, 'mhs-clinic');

@@ -16,7 +16,8 @@
  */
 import { test as base, expect as baseExpect, type Browser, type BrowserContext, type Download, type TestDetails, type TestInfo } from '@playwright/test';
 import { CONTEXT_OPTIONS, PAGE_TIMEOUTS } from '../../lib/browser.ts';
-import { CHECK_ANNOTATION, CHECKS, PERSONA_ANNOTATION, type CheckId } from '../../lib/checks.ts';
+import { describeOutcome, type AnswerOutcome } from '../../lib/authorization/answers.ts';
+import { CELL_ANNOTATION, CHECK_ANNOTATION, CHECKS, PERSONA_ANNOTATION, type CheckId, type MatrixCell } from '../../lib/checks.ts';
 import { knowledgeOf, loadEnvironment, type Environment, type KnownTenant } from '../../lib/environment.ts';
 import { describePersona, type PatientTreated, type Persona } from '../../lib/model.ts';
 import { formatVerdict, judgeExport, judgeRows, type Knowledge, type Subject, type Verdict } from '../../lib/oracle/index.ts';
@@ -257,6 +258,17 @@ export const expect = baseExpect.extend({
     };
   },
 
+  /**
+   * An answer to a request the suite did not write itself (a catalogue vector, a replayed
+   * request): a refusal TARGET.md allows, a success without rows, or rows all the receiver's
+   * own. Anything else names the request and the outcome, in counts and tenants.
+   */
+  toBeAllowedAnswer(outcome: AnswerOutcome, what: string) {
+    const pass = outcome.kind === 'refused' || outcome.kind === 'no-rows' || (outcome.kind === 'judged' && outcome.verdict.status === 'pass');
+    const kind = outcome.kind === 'judged' ? kindOfVerdict(outcome.verdict) : 'target';
+    return { name: 'toBeAllowedAnswer', pass, message: () => `${FAILURE_PREFIX[kind]}: ${what}: ${describeOutcome(outcome)}.` };
+  },
+
   /** The same rows in the same order on every surface, compared by fingerprint. */
   toAgreeRowForRow(verdicts: readonly Verdict[]) {
     const fingerprints = new Set(verdicts.map((verdict) => verdict.fingerprint));
@@ -268,6 +280,11 @@ export const expect = baseExpect.extend({
     };
   },
 });
+
+/** A cell of the isolation matrix that a check fills itself; the verdict reporter draws them. */
+export function recordCell(testInfo: TestInfo, cell: MatrixCell): void {
+  testInfo.annotations.push({ type: CELL_ANNOTATION, description: JSON.stringify(cell) });
+}
 
 /** What a check's id means, for a test's own failure messages. */
 export function meaningOf(id: CheckId): string {

@@ -13,11 +13,17 @@ import { rowRef } from './refs.ts';
 import { RowJudge } from './row-judge.ts';
 import type { Knowledge, Subject, Verdict } from './types.ts';
 
+/**
+ * `whole: false` judges rows that are a part of the subject's by design (one page of a list,
+ * an endpoint's "latest five"): every row must be the subject's and right, but rows it lacks
+ * are not missing.
+ */
 export async function judgeRows(
   rows: AsyncIterable<PatientTreated> | Iterable<PatientTreated>,
   surface: 'api' | 'page',
   subject: Subject,
   knowledge: Knowledge,
+  options: { readonly whole?: boolean } = {},
 ): Promise<Verdict> {
   const judge = new RowJudge(surface, subject, knowledge);
   const itemName = surface === 'api' ? 'item' : 'row';
@@ -28,7 +34,7 @@ export async function judgeRows(
     if (problem === undefined) judge.observe(EXPORT_COLUMNS.map((column) => String(item[column.field])), itemName, position);
     else judge.rejectShape(identifiableLocation(item, `${itemName} ${position}`), problem);
   }
-  return judge.verdict({ readToEnd: true, formatFindings: [] });
+  return judge.verdict({ readToEnd: options.whole ?? true, formatFindings: [] });
 }
 
 /** Names the offending fields only: their values may be anything, patient data included. */

@@ -8,20 +8,18 @@
  * a catch. The reporter reads test annotations, error messages the suite wrote, and the
  * verdicts tests attached: tenants, counts and opaque references, never patient data.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FullConfig, FullResult, Reporter, TestCase, TestError, TestResult } from '@playwright/test/reporter';
-import { CHECK_ANNOTATION, CHECKS, isCheckId, PERSONA_ANNOTATION, type CheckSurface } from '../checks.ts';
+import { CELL_ANNOTATION, CHECK_ANNOTATION, CHECKS, isCheckId, PERSONA_ANNOTATION, type CellStatus, type CheckSurface, type MatrixCell } from '../checks.ts';
+import { IsolationMatrix } from './matrix.ts';
 import type { Verdict } from '../oracle/index.ts';
 import { VERDICT_ATTACHMENT } from '../suite-run.ts';
 import { kindOfFailure, kindOfMessage, type FailureKind } from './failure-kind.ts';
 import { EXIT_CODES, VERDICT_FILE, type FindingRecord, type RunVerdict, type VerdictRecord } from './run-verdict.ts';
 
-type Cell = 'pass' | 'skipped' | 'target error' | 'config error' | 'suite error' | 'FINDING';
-const CELL_RANK: Readonly<Record<Cell, number>> = { pass: 0, skipped: 1, 'target error': 2, 'config error': 3, 'suite error': 4, FINDING: 5 };
-const CELL_OF_KIND: Readonly<Record<FailureKind, Cell>> = { isolation: 'FINDING', target: 'target error', configuration: 'config error', suite: 'suite error' };
-const SURFACES: readonly CheckSurface[] = ['downloaded file', 'export API', 'list API', 'page', 'every surface', 'session', 'coverage', 'contract'];
+const CELL_OF_KIND: Readonly<Record<FailureKind, CellStatus>> = { isolation: 'finding', target: 'error', configuration: 'error', suite: 'error' };
 /** The matrix row of checks that act as no one in particular. */
 const NO_PERSONA = '(no persona)';
 
@@ -33,14 +31,20 @@ interface Failure {
 export default class VerdictReporter implements Reporter {
   private readonly findings: FindingRecord[] = [];
   private readonly failures: Failure[] = [];
-  private readonly matrix = new Map<string, Map<CheckSurface, Cell>>();
+  private readonly matrix = new IsolationMatrix();
   private readonly counts = { passed: 0, findings: 0, targetErrors: 0, suiteErrors: 0, configErrors: 0, skipped: 0 };
   private setupError: Failure | undefined;
   private outputDir = 'test-results';
+  private htmlReport: string | undefined;
+  private verdictLine = '';
+  private failed = false;
 
   onBegin(config: FullConfig): void {
     const outputDir = config.projects[0]?.outputDir;
     if (outputDir) this.outputDir = outputDir;
+    const html = config.reporter.find(([name]) => name === 'html');
+    const folder = (html?.[1] as { outputFolder?: string } | undefined)?.outputFolder;
+    if (html) this.htmlReport = join(resolve(config.rootDir, folder ?? 'playwright-report'), 'index.html');
   }
 
   onError(error: TestError): void {
@@ -56,22 +60,28 @@ export default class VerdictReporter implements Reporter {
     const target = String(test.parent.project()?.metadata?.target ?? '');
     const who = personaKey || NO_PERSONA;
     const place = `${who} · ${surface}${target ? ` · ${target}` : ''} [${checkId ?? test.title}]`;
+    // A check that fills cells of its own (a vector family, a replayed request) is drawn by them.
+    const cells = result.annotations.filter((candidate) => candidate.type === CELL_ANNOTATION && candidate.description).map((candidate) => JSON.parse(candidate.description ?? '{}') as MatrixCell);
+    for (const cell of cells) this.matrix.add(target, cell.row, cell.column, cell.status, cell.detail);
+    const mark = (status: CellStatus, detail?: string) => {
+      if (cells.length === 0) this.matrix.add(target, who, surface, status, detail);
+    };
 
     if (result.status === 'skipped') {
       this.counts.skipped++;
-      this.mark(who, surface, 'skipped');
+      mark('not run', result.annotations.find((candidate) => candidate.type === 'skip')?.description);
       return;
     }
     // The status the check ended with decides, never what it was expected to end with: the
     // suite expects every check to pass, and the proof marks failures as expected (e2e/support).
     if (result.status === 'passed') {
       this.counts.passed++;
-      this.mark(who, surface, 'pass');
+      mark('pass');
       return;
     }
     const messages = result.errors.map((error) => error.message ?? error.value ?? '');
     const kind = kindOfFailure(messages);
-    this.mark(who, surface, CELL_OF_KIND[kind]);
+    mark(CELL_OF_KIND[kind], `${labelOf(kind)}: ${firstLine(messages[0] ?? '')}`);
     if (kind !== 'isolation') {
       this.counts[kind === 'target' ? 'targetErrors' : kind === 'suite' ? 'suiteErrors' : 'configErrors']++;
       this.failures.push({ kind, line: `${place}: ${firstLine(messages[0] ?? 'failed without a message')}` });
@@ -81,8 +91,9 @@ export default class VerdictReporter implements Reporter {
     const verdicts = failingVerdicts(result);
     const base = { check: checkId ?? test.title, target, persona: personaKey || null, tenant: tenant && tenant !== 'all' ? tenant : null, type: type ?? null };
     if (verdicts.length === 0) {
-      // A status or agreement check: its own message says what was wrong, and holds no row.
-      for (const message of messages) this.findings.push({ ...base, surface, foreignRows: 0, tenants: [], summary: `${place}: ${firstLine(message)}` });
+      // A status, agreement or vector check: its own messages say what was wrong, and hold no row.
+      const more = messages.length > 1 ? ` (and ${messages.length - 1} more like it)` : '';
+      this.findings.push({ ...base, surface, foreignRows: 0, tenants: [], summary: `${place}: ${firstLine(messages[0] ?? '').replace(/^Isolation finding: /, '')}${more}` });
       return;
     }
     for (const verdict of verdicts) {
@@ -113,8 +124,7 @@ export default class VerdictReporter implements Reporter {
     const verdict = this.verdict(result);
     const checks = this.counts.passed + this.counts.findings + this.counts.targetErrors + this.counts.suiteErrors + this.counts.configErrors;
     const summary = this.summary(verdict, checks, target);
-    const table = this.matrixTable();
-    const lines = checks > 0 ? ['', `Isolation matrix against ${target} (persona by surface):`, ...table.map((line) => `  ${line}`), ''] : [''];
+    const lines = this.matrix.isEmpty ? [''] : ['', `Isolation matrix against ${target} (who by where):`, ...this.matrix.text().map((line) => `  ${line}`), ''];
     for (const finding of this.findings) lines.push(`FINDING  ${finding.summary}`);
     for (const failure of this.failures) lines.push(`${labelOf(failure.kind)}  ${failure.line}`);
     lines.push('', summary);
@@ -123,7 +133,20 @@ export default class VerdictReporter implements Reporter {
     const record: VerdictRecord = { verdict, exitCode: EXIT_CODES[verdict], summary, checks: this.counts, findings: this.findings };
     mkdirSync(this.outputDir, { recursive: true });
     writeFileSync(join(this.outputDir, VERDICT_FILE), `${JSON.stringify(record, null, 2)}\n`);
-    writeFileSync(join(this.outputDir, 'isolation-matrix.md'), `## Isolation matrix: ${target}\n\n${table.join('\n')}\n\n${summary}\n`);
+    writeFileSync(join(this.outputDir, 'isolation-matrix.md'), `## Isolation matrix: ${target}\n\n${summary}\n\n${this.matrix.markdown()}\n`);
+    this.verdictLine = summary;
+    this.failed = verdict !== 'pass';
+  }
+
+  /**
+   * After every reporter has finished, the HTML report opens on the verdict and the matrix:
+   * they go in before the report's own page, which renders beside them and leaves them be.
+   */
+  async onExit(): Promise<void> {
+    if (!this.htmlReport || !existsSync(this.htmlReport)) return;
+    const html = readFileSync(this.htmlReport, 'utf8');
+    if (html.includes('id="isolation-matrix"')) return;
+    writeFileSync(this.htmlReport, html.replace(/<body([^>]*)>/, (body) => `${body}\n${this.matrix.html(this.verdictLine, this.failed)}\n`));
   }
 
   printsToStdio(): boolean {
@@ -155,24 +178,6 @@ export default class VerdictReporter implements Reporter {
       case 'suite-error':
         return `VERDICT: SUITE ERROR on ${target}: ${this.setupError?.line ?? (checks === 0 ? 'no check ran' : `${this.counts.suiteErrors} check(s) failed for a reason of the suite's own`)}.`;
     }
-  }
-
-  private mark(persona: string, surface: CheckSurface, cell: Cell): void {
-    const row = this.matrix.get(persona) ?? new Map<CheckSurface, Cell>();
-    const current = row.get(surface);
-    if (current === undefined || CELL_RANK[cell] > CELL_RANK[current]) row.set(surface, cell);
-    this.matrix.set(persona, row);
-  }
-
-  private matrixTable(): string[] {
-    const surfaces = SURFACES.filter((surface) => [...this.matrix.values()].some((row) => row.has(surface)));
-    const table = [`| persona | ${surfaces.join(' | ')} |`, `| --- | ${surfaces.map(() => '---').join(' | ')} |`];
-    const personas = [...this.matrix.keys()].sort((a, b) => (a === NO_PERSONA ? 1 : b === NO_PERSONA ? -1 : a.localeCompare(b)));
-    for (const persona of personas) {
-      const row = this.matrix.get(persona);
-      table.push(`| ${persona} | ${surfaces.map((surface) => row?.get(surface) ?? '-').join(' | ')} |`);
-    }
-    return table;
   }
 }
 

@@ -86,6 +86,12 @@ export interface DashboardClient {
   exportResponse(query?: ExportQuery): Promise<Response>;
   /** Any GET on the API, for checks about status codes. */
   get(path: string, query?: ListQuery): Promise<Response>;
+  /**
+   * A GET exactly as given: the query as built (a parameter may repeat), extra headers and
+   * cookies beside the session's. For checks that try other ways of naming a tenant; it is
+   * never retried on a 401, since a refusal is what those checks hope for.
+   */
+  request(path: string, query: URLSearchParams, extra?: { readonly headers?: Readonly<Record<string, string>>; readonly cookies?: readonly string[] }): Promise<Response>;
   signOut(): Promise<void>;
 }
 
@@ -139,6 +145,11 @@ export function dashboardClient(baseUrl: string, sessionToken: string | null, op
       }
     },
     exportResponse: (query) => get('/api/patients-treated/export', query),
+    async request(path, query, extra = {}) {
+      const cookies = [...(token ? [`${SESSION_COOKIE}=${token}`] : []), ...(extra.cookies ?? [])];
+      const url = `${path}${query.size > 0 ? `?${query.toString()}` : ''}`;
+      return send(baseUrl, url, { headers: { ...(extra.headers ?? {}), ...(cookies.length > 0 ? { cookie: cookies.join('; ') } : {}) } }, {}, timeoutMs);
+    },
     async signOut() {
       const response = await send(baseUrl, '/api/session', { method: 'DELETE', headers: session() }, {}, timeoutMs);
       if (response.status !== 204) throw await unexpected(response, 'DELETE /api/session');

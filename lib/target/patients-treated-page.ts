@@ -48,6 +48,16 @@ export class PatientsTreatedPage {
     }
   }
 
+  /** Follows Next once, where there is a later page. */
+  async nextPageIfAny(): Promise<void> {
+    const next = this.page.getByRole('link', { name: 'Next', exact: true });
+    if ((await next.count()) === 0) return;
+    const current = this.page.url();
+    await next.click();
+    await this.page.waitForURL((url) => url.toString() !== current, { waitUntil: 'commit', timeout: this.#timeoutMs });
+    await this.#waitUntilLoaded();
+  }
+
   /**
    * Clicks Download CSV and returns the browser's download of the export. A deployment that
    * answers with an error shows a page instead of a file; that is named at once, as the
