@@ -10,7 +10,7 @@
  *   the variant or the checks no longer do what they are for, a bug of ours: exit 4.
  * - against another environment: FIXED exit 0, STILL PRESENT exit 1 (an isolation finding).
  * - COULD NOT TELL, on either: 2 when the run was set up wrong, 4 when the suite failed, 3 when
- *   the target did not answer as TARGET.md says or nothing could be judged. An isolation finding
+ *   the target did not answer as docs/target.md says or nothing could be judged. An isolation finding
  *   outweighs every other failure of the run, as in the run's own verdict.
  * - 2 as well for a usage or configuration error found before the run (an unknown incident,
  *   profile or missing variable).

@@ -1,5 +1,5 @@
 /**
- * The page's side of the contract: how it uses the list and export API of TARGET.md, for
+ * The page's side of the contract: how it uses the list and export API of docs/target.md, for
  * each tenant type and the Luna admin. The export body is pinned to the exact bytes (a
  * pact cannot match CSV per row), so one leaked or missing row breaks verification; the
  * list pins every item's providerId to the caller's organisation.

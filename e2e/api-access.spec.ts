@@ -1,7 +1,7 @@
 import { ADMIN_PERSONAS, check, expect, TENANT_PERSONAS, test } from './support/test.ts';
 
 // The backend judged on its own, without the page: the incident's frontend fix left the
-// API serving every tenant's rows, so each promise of TARGET.md is checked at the API.
+// API serving every tenant's rows, so each promise of docs/target.md is checked at the API.
 
 test('Without a session, the list and the export answer 401', check('api.anonymous'), async ({ anonymousApi }) => {
   expect(await anonymousApi.get('/api/patients-treated')).toAnswer(401, 'the list without a session');

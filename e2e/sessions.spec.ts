@@ -4,7 +4,7 @@ import type { Knowledge, Subject } from '../lib/oracle/index.ts';
 import { dashboardClient, SESSION_COOKIE, startSession } from '../lib/target/client.ts';
 import { check, expect, PERSONAS, TENANT_PERSONAS, test } from './support/test.ts';
 
-// A session's life as TARGET.md tells it: it ends on the server when it is signed out, so a
+// A session's life as docs/target.md tells it: it ends on the server when it is signed out, so a
 // copied cookie reads nothing afterwards; a session belongs to one persona only; a token the
 // target never issued opens nothing. A session that has ended, however it ended (signed out,
 // or expired), is one the target must refuse with 401. Each check starts and ends sessions

@@ -25,7 +25,7 @@ test('The login page signs a tenant user and a Luna admin in, and Sign out ends 
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/login/, { waitUntil: 'commit' });
-    // TARGET.md: the session ends on the server, so a copy of the old cookie is refused.
+    // docs/target.md: the session ends on the server, so a copy of the old cookie is refused.
     expect.soft(await dashboardClient(environment.baseUrl, token).get('/api/me')).toAnswer(401, `GET /api/me with ${key}'s cookie after Sign out`);
   }
 });

@@ -1,5 +1,5 @@
 /**
- * The suite's reading of TARGET.md for the export: one place that says what a correct
+ * The suite's reading of docs/target.md for the export: one place that says what a correct
  * file looks like, so the oracle and anything else that reasons about the file agree.
  */
 import type { PatientTreated } from './model.ts';
@@ -35,7 +35,7 @@ export function exportFilename(organizationId: string | null, date: string): str
 }
 
 /**
- * The exact bytes a correct export of these rows is, per TARGET.md: BOM, header, CRLF after
+ * The exact bytes a correct export of these rows is, per docs/target.md: BOM, header, CRLF after
  * every record, formula-like cells prefixed with a quote before RFC 4180 quoting. Contracts
  * pin the body with it; the sandbox keeps its own writer so judge and judged stay apart.
  */

@@ -1,5 +1,5 @@
 /**
- * The dashboard's domain as the suite understands it (TARGET.md, "Tenants, users, patients"):
+ * The dashboard's domain as the suite understands it (docs/target.md, "Tenants, users, patients"):
  * tenants, the people who sign in, the patient-treated row and the order rows come in. The
  * data generator, the sandbox and the oracle all build on this; it depends on none of them.
  */

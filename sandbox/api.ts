@@ -1,6 +1,6 @@
 /**
- * The HTTP API of TARGET.md: who am I, the list, and the export. Each handler checks in
- * TARGET.md's order (session 401, then parameters 400, then permission 403/404), then asks
+ * The HTTP API of docs/target.md: who am I, the list, and the export. Each handler checks in
+ * docs/target.md's order (session 401, then parameters 400, then permission 403/404), then asks
  * the scope for whose rows it may serve.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -41,7 +41,7 @@ const RECENT_MAX = 20;
 
 /**
  * `GET /api/patients-treated/recent?limit=`: the caller's latest episodes, for the page's
- * "Recently treated" panel. TARGET.md does not name it, as a real dashboard's page may call
+ * "Recently treated" panel. docs/target.md does not name it, as a real dashboard's page may call
  * endpoints no document lists; the suite finds it by watching the page, and replays it.
  */
 export function recentPatientsTreated(dashboard: Dashboard, request: IncomingMessage, response: ServerResponse, url: URL): void {

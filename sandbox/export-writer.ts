@@ -1,5 +1,5 @@
 /**
- * The export file (TARGET.md, "The export file"), written here and nowhere else in the
+ * The export file (docs/target.md, "The export file"), written here and nowhere else in the
  * sandbox. The suite's oracle judges it with code of its own, so a misreading of the file's
  * contract in one cannot hide the same misreading in the other.
  */

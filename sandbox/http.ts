@@ -1,10 +1,10 @@
 /**
- * The sandbox's HTTP plumbing: errors as TARGET.md writes them, and the few ways an answer
+ * The sandbox's HTTP plumbing: errors as docs/target.md writes them, and the few ways an answer
  * is sent. Nothing here knows about tenants.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** An answer of TARGET.md's error form, `{ error, message }`, with its status. */
+/** An answer of docs/target.md's error form, `{ error, message }`, with its status. */
 export class HttpError extends Error {
   readonly status: number;
   readonly code: string;

@@ -1,5 +1,5 @@
 /**
- * The web UI. Its accessible names are TARGET.md's, word for word: the suite finds elements
+ * The web UI. Its accessible names are docs/target.md's, word for word: the suite finds elements
  * by them. The Patients Treated table is rendered in one of two ways, as deployments do:
  * by the page's script from the list API (`client`), or into the HTML by the server
  * (`server`), where the HTML parser turns a CR LF or a lone CR inside a name into LF.
@@ -162,7 +162,7 @@ async function render() {
   pager.replaceChildren(...links);
 }
 
-// The panel is the page's own business: TARGET.md does not name its endpoint.
+// The panel is the page's own business: docs/target.md does not name its endpoint.
 getJson('/api/patients-treated/recent').then((recent) => {
   document.getElementById('recent').replaceChildren(...recent.items.map((item) => {
     const entry = document.createElement('li');

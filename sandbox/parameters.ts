@@ -1,5 +1,5 @@
 /**
- * The list's and the export's query parameters, read as TARGET.md says: dates that exist,
+ * The list's and the export's query parameters, read as docs/target.md says: dates that exist,
  * pages from 1, page sizes from 1 to 500, an empty value as absent, and a parameter given
  * twice refused as ambiguous. Anything else is `400 invalid_parameter`.
  */

@@ -1,5 +1,5 @@
 /**
- * Who is asking: the session cookie, signing in and out (TARGET.md, `POST` and `DELETE
+ * Who is asking: the session cookie, signing in and out (docs/target.md, `POST` and `DELETE
  * /api/session`). A session lives on the server, as a hash of its token; signing out ends it
  * there, so a copied cookie is worth nothing afterwards.
  */
@@ -24,7 +24,7 @@ export function currentUser(dashboard: Dashboard, request: IncomingMessage): San
   return token ? dashboard.database.sessionUser(token) : null;
 }
 
-/** The caller, or 401: the first of TARGET.md's checks (session, then parameters, then permission). */
+/** The caller, or 401: the first of docs/target.md's checks (session, then parameters, then permission). */
 export function requireUser(dashboard: Dashboard, request: IncomingMessage): SandboxUser {
   const user = currentUser(dashboard, request);
   if (!user) throw new HttpError(401, 'unauthenticated', 'Sign in first.');

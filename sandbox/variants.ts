@@ -65,7 +65,7 @@ const EVERY_TENANT: RowScope = { kind: 'every-tenant' };
 const LIST_PAGE = 50;
 
 export const VARIANTS = {
-  correct: { description: 'The dashboard as TARGET.md describes it.', hooks: {} },
+  correct: { description: 'The dashboard as docs/target.md describes it.', hooks: {} },
   'incident-2025-06-09': {
     description: "Clinic-type tenants get every tenant's rows in the export; the list and the page stay scoped.",
     hooks: { scope: (context, correct) => (context.surface === 'export' && context.organization?.type === 'clinic' ? EVERY_TENANT : correct) },

@@ -182,7 +182,7 @@ describe('a file broken inside is named, never read as whole', () => {
   });
 });
 
-describe("a file that breaks TARGET.md's format is named for the rule it breaks", () => {
+describe("a file that breaks docs/target.md's format is named for the rule it breaks", () => {
   test('semicolon delimiters are wrong-delimiter', async () => {
     serve(exportText(mhsRows, { delimiter: ';' }));
     assertVerdict(await judgeServedExport(), 'fail', ['wrong-delimiter']);
@@ -241,7 +241,7 @@ describe("a file that breaks TARGET.md's format is named for the rule it breaks"
   });
 });
 
-describe('the response headers TARGET.md promises are checked', () => {
+describe('the response headers docs/target.md promises are checked', () => {
   test('a wrong Content-Type is content-type', async () => {
     serve(mhsExport, { 'content-type': 'text/plain; charset=utf-8' });
     assertVerdict(await judgeServedExport(), 'fail', ['content-type']);

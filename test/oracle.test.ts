@@ -1,6 +1,6 @@
 /**
  * The oracle is the suite's judge, so it is tested against files written here, by a writer
- * that reads TARGET.md on its own rather than sharing the sandbox's or the oracle's code:
+ * that reads docs/target.md on its own rather than sharing the sandbox's or the oracle's code:
  * a misreading of the contract in either would otherwise pass unnoticed.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * The sandbox against TARGET.md: the correct variant keeps every tenant to its own rows on
+ * The sandbox against docs/target.md: the correct variant keeps every tenant to its own rows on
  * every surface, and each other variant brings back the one bug it names. The suite proves
  * itself against these variants, so a variant that silently stopped leaking would let the
  * suite pass for the wrong reason.
@@ -300,7 +300,7 @@ describe('the correct sandbox', () => {
     }
   });
 
-  test('pages redirect to /login without a session and carry TARGET.md\'s names with one', async () => {
+  test('pages redirect to /login without a session and carry docs/target.md\'s names with one', async () => {
     for (const path of ['/', '/patients-treated']) {
       const response = await get(sandbox(), path, null);
       assert.equal(response.status, 302);

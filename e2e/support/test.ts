@@ -230,7 +230,7 @@ async function openContext(browser: Browser, targetName: string, storageState: s
   return context;
 }
 
-/** TARGET.md's refusals: a 2xx where one of these was due served something it should not have. */
+/** docs/target.md's refusals: a 2xx where one of these was due served something it should not have. */
 const REFUSALS = new Set([400, 401, 403, 404]);
 
 export const expect = baseExpect.extend({
@@ -246,7 +246,7 @@ export const expect = baseExpect.extend({
   /**
    * The status a request must get; the message names the status only, never the body. A
    * success where a refusal was due is a finding; any other wrong answer (a 5xx, another
-   * refusal than TARGET.md's) is the target failing to answer as described.
+   * refusal than docs/target.md's) is the target failing to answer as described.
    */
   toAnswer(response: Response, status: number, what: string) {
     const served = response.status >= 200 && response.status < 300;
@@ -260,7 +260,7 @@ export const expect = baseExpect.extend({
 
   /**
    * An answer to a request the suite did not write itself (a catalogue vector, a replayed
-   * request): a refusal TARGET.md allows, a success without rows, or rows all the receiver's
+   * request): a refusal docs/target.md allows, a success without rows, or rows all the receiver's
    * own. Anything else names the request and the outcome, in counts and tenants.
    */
   toBeAllowedAnswer(outcome: AnswerOutcome, what: string) {

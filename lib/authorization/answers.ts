@@ -1,7 +1,7 @@
 /**
  * Judging an answer to a request the suite did not write itself: a replayed request of the
  * page's, or a catalogue vector. Security tools judge such answers by status, length or a
- * pattern; this judges their rows. A refusal TARGET.md allows is fine; a success is read for
+ * pattern; this judges their rows. A refusal docs/target.md allows is fine; a success is read for
  * patient-treated rows wherever they sit (a CSV file, a JSON list, an object nested in JSON),
  * and each row must be the receiver's own, judged by the oracle.
  */
@@ -16,7 +16,7 @@ export type AnswerOutcome =
   /** A success that carries no patient-treated row at all (who am I, say). */
   | { readonly kind: 'no-rows'; readonly status: number }
   | { readonly kind: 'judged'; readonly status: number; readonly verdict: Verdict }
-  /** Neither a refusal TARGET.md allows nor a success: the target's error, not a finding. */
+  /** Neither a refusal docs/target.md allows nor a success: the target's error, not a finding. */
   | { readonly kind: 'unexpected'; readonly status: number };
 
 /**

@@ -1,11 +1,11 @@
 /**
  * The catalogue: every way a request might name a tenant other than through its session,
- * chosen as an attacker would try them against a multi-tenant API. TARGET.md's own parameter
+ * chosen as an attacker would try them against a multi-tenant API. docs/target.md's own parameter
  * (organizationId) in every form a framework might read it, the names frameworks and gateways
  * carry tenancy in (query parameters, headers, cookies), and the ambiguous forms a parser may
  * resolve differently from a permission check (the same parameter twice, an array, a
  * wildcard). Each vector asks, with a persona's own session, for another tenant's rows; the
- * answer must be the persona's own rows, whole and only, or a refusal TARGET.md allows.
+ * answer must be the persona's own rows, whole and only, or a refusal docs/target.md allows.
  *
  * One more vector is one more line in one of the lists below.
  */
@@ -66,7 +66,7 @@ const TENANT_HEADERS = [
 /** Cookies an application might keep a chosen tenant in, beside the session. */
 const TENANT_COOKIES = ['tenant', 'tenant_id', 'organization_id', 'org_id', 'current_org'];
 
-/** Forms of TARGET.md's parameter that a parser and a permission check may read differently. */
+/** Forms of docs/target.md's parameter that a parser and a permission check may read differently. */
 const AMBIGUOUS: readonly Vector[] = [
   {
     id: 'organizationId twice, own first',
@@ -102,5 +102,5 @@ export const VECTORS: readonly Vector[] = [
   ...AMBIGUOUS,
 ];
 
-/** TARGET.md's refusals: any of these answers a vector correctly. */
+/** docs/target.md's refusals: any of these answers a vector correctly. */
 export const ALLOWED_REFUSALS: ReadonlySet<number> = new Set([400, 401, 403, 404]);

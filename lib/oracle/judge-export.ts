@@ -1,6 +1,6 @@
 /**
  * The downloaded file: read as a stream through csv-parse, judged against "The export file"
- * in TARGET.md, then handed row by row to the shared row judgement.
+ * in docs/target.md, then handed row by row to the shared row judgement.
  *
  * A file may hold a million rows, so what csv-parse can give cheaply is used and nothing is
  * asked of it per byte that the raw bytes answer faster: line numbers come from its line

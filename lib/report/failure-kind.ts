@@ -1,6 +1,6 @@
 /**
  * Three kinds of failure, never mixed: only an isolation finding proves that a check caught
- * a leak. A target error says the dashboard did not answer as TARGET.md describes (down, 5xx,
+ * a leak. A target error says the dashboard did not answer as docs/target.md describes (down, 5xx,
  * a timeout, a page or body of another shape), so nothing could be judged; a suite error is a
  * bug of ours. Beside them, a configuration error says the run was set up wrong (a profile
  * that misses a tenant, a persona whose account is another's): the user's to fix.

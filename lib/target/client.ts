@@ -1,5 +1,5 @@
 /**
- * The dashboard's HTTP API as the suite calls it (TARGET.md, "HTTP API"). Every layer that
+ * The dashboard's HTTP API as the suite calls it (docs/target.md, "HTTP API"). Every layer that
  * talks to the backend goes through here, so a deployment that differs is absorbed in one
  * place. Failures are named errors that say which target and which persona, never a bare
  * socket error or a timeout.
@@ -196,7 +196,7 @@ export async function startSession(
 
 /**
  * Tells a running dashboard from a dead, hung or wrong address before anything else runs:
- * `GET /api/me` without a session must answer 401 (TARGET.md).
+ * `GET /api/me` without a session must answer 401 (docs/target.md).
  */
 export async function probeTarget(baseUrl: string, options: Pick<ClientOptions, 'timeoutMs'> = {}): Promise<void> {
   const response = await send(baseUrl, '/api/me', {}, {}, options.timeoutMs ?? REQUEST_TIMEOUT_MS);
@@ -268,5 +268,5 @@ async function unexpected(response: Response, what: string): Promise<UnexpectedR
   } else {
     await response.body?.cancel();
   }
-  return new UnexpectedResponseError(`${what} answered ${response.status}${code}, not the success TARGET.md promises.`);
+  return new UnexpectedResponseError(`${what} answered ${response.status}${code}, not the success docs/target.md promises.`);
 }

@@ -1,6 +1,6 @@
 /**
  * What the oracle needs from an export response: the streamed body and the two headers
- * TARGET.md promises. One place, so the flows and the contracts read a response alike.
+ * docs/target.md promises. One place, so the flows and the contracts read a response alike.
  */
 export interface ExportResponseParts {
   readonly body: AsyncIterable<Uint8Array>;

@@ -1,7 +1,7 @@
 /**
- * The Patients Treated page as a person uses it (TARGET.md, "Web UI"), found by accessible
+ * The Patients Treated page as a person uses it (docs/target.md, "Web UI"), found by accessible
  * names only, whether the deployment renders its table in the browser or on the server. The
- * one thing TARGET.md leaves open, how a deployment says its table is still loading, is
+ * one thing docs/target.md leaves open, how a deployment says its table is still loading, is
  * decided here: a table marked `aria-busy="true"` is waited for; one without it is ready.
  */
 import type { Download, Locator, Page } from '@playwright/test';
@@ -68,7 +68,7 @@ export class PatientsTreatedPage {
     const errorPage = this.page
       .waitForEvent('response', { predicate: (response) => response.request().isNavigationRequest() && response.status() >= 400, timeout: this.#timeoutMs })
       .then((response) => {
-        throw new UnexpectedResponseError(`Download CSV answered ${response.status()} with a page, where TARGET.md promises the export file.`);
+        throw new UnexpectedResponseError(`Download CSV answered ${response.status()} with a page, where docs/target.md promises the export file.`);
       });
     // Whichever loses is left to settle on its own.
     download.catch(() => undefined);
@@ -86,7 +86,7 @@ export class PatientsTreatedPage {
     // Read in one round trip; cell values stay out of step titles and error messages.
     const header = await this.table.locator('thead th').allTextContents();
     if (header.map((cell) => cell.trim()).join('|') !== PAGE_COLUMNS.join('|')) {
-      throw new UnexpectedResponseError(`The Patients treated table's columns are [${header.join(', ')}], not TARGET.md's [${PAGE_COLUMNS.join(', ')}].`);
+      throw new UnexpectedResponseError(`The Patients treated table's columns are [${header.join(', ')}], not docs/target.md's [${PAGE_COLUMNS.join(', ')}].`);
     }
     const cells = await this.table.locator('tbody tr').evaluateAll((rows) =>
       rows.map((row) => Array.from(row.querySelectorAll('td'), (cell) => cell.textContent ?? '')),

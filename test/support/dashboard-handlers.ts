@@ -4,7 +4,7 @@
  * it is about. The server that uses them is started with `onUnhandledFrame: 'error'`, so a
  * request nothing here answers fails the test instead of reaching the network.
  *
- * Files are written here from TARGET.md's words, not with the sandbox's or the oracle's
+ * Files are written here from docs/target.md's words, not with the sandbox's or the oracle's
  * code, so that a misreading of the contract in either cannot pass unnoticed.
  */
 import { http, HttpResponse, type HttpHandler } from 'msw';
@@ -29,7 +29,7 @@ export function cellsOf(row: PatientTreated): string[] {
   return [row.patientId, row.patientName, row.dateOfBirth, row.providerId, row.providerName, row.lastVisit, String(row.visits)];
 }
 
-/** RFC 4180 with TARGET.md's formula guard: `'` before `= + - @ TAB CR`, then quoting. */
+/** RFC 4180 with docs/target.md's formula guard: `'` before `= + - @ TAB CR`, then quoting. */
 export function csvText(records: readonly (readonly string[])[], options: WriterOptions = {}): string {
   const { bom = '\uFEFF', eol = '\r\n', delimiter = ',' } = options;
   const cell = (value: string): string => {
@@ -47,7 +47,7 @@ export function utcToday(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
-/** The headers TARGET.md promises for the MHS export; `null` leaves a header out. */
+/** The headers docs/target.md promises for the MHS export; `null` leaves a header out. */
 export function exportHeaders(overrides: Readonly<Record<string, string | null>> = {}): Headers {
   const headers = new Headers({
     'content-type': 'text/csv; charset=utf-8',
