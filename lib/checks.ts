@@ -23,7 +23,7 @@ export interface CheckSpec {
 }
 
 export const CHECKS = {
-  'sign-in.page': { surface: 'session', meaning: 'the login page signs each persona in, and Sign out ends the session' },
+  'sign-in.page': { surface: 'session', meaning: 'the login page signs a tenant user and a Luna admin in, and its Sign out ends the session on the server' },
   'file.download': { surface: 'downloaded file', meaning: "Download CSV gives the persona's own rows, whole and only" },
   'file.download-filtered': { surface: 'downloaded file', meaning: "Download CSV in a date window gives the persona's own rows there, whole and only" },
   'api.anonymous': { surface: 'export API', meaning: 'the list and the export refuse a caller without a session (401)' },
