@@ -1,0 +1,120 @@
+/**
+ * StrykerJS's configuration for `npm run mutation` (scripts/mutation.ts passes this file:
+ * Stryker looks for .json and .js names only, and Node 24 imports TypeScript as it is).
+ *
+ * What is mutated is the sandbox's code that decides whose rows a caller gets, who the caller
+ * is, which parameters it may send, and what the export writes: the rooms where a tenant-line
+ * bug of a real dashboard would live. Functions are named rather than given as line ranges,
+ * so that an edit elsewhere in a file moves nothing; a name that no longer exists stops the
+ * run, rather than quietly mutating less. Not mutated:
+ * - sandbox/variants.ts: the deliberate bugs, which the proof of detection covers;
+ * - code that runs only under a variant (the late-leak scope), whose mutants are equivalent
+ *   on the correct dashboard by construction;
+ * - the store's loading, hashing and row mapping, the routes, pages, test mode and HTTP
+ *   plumbing, and the export's write-batching (64 KiB batches a 160-row file never fills);
+ * - string literals (see `excludedMutations`).
+ *
+ * The test runner is Stryker's `command` runner: the suite is a Playwright run, and each
+ * mutant is judged by the whole suite's verdict (scripts/mutation.ts, `--mutant`).
+ */
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PartialStrykerOptions } from '@stryker-mutator/api/core';
+import ts from 'typescript';
+
+/** Whole files, or the named functions and methods of a file (`#name` for a private method). */
+const MUTATE: Readonly<Record<string, 'all' | readonly string[]>> = {
+  'sandbox/scope.ts': 'all',
+  'sandbox/sessions.ts': 'all',
+  'sandbox/parameters.ts': 'all',
+  'sandbox/api.ts': 'all',
+  'sandbox/export-writer.ts': ['exportFilename', 'writeExportHead', 'exportRecords', 'csvRecord', 'csvField'],
+  'sandbox/database.ts': [
+    'organization',
+    'verifyCredentials',
+    'createSession',
+    'sessionUser',
+    'endSession',
+    'countRows',
+    'rowsPage',
+    'iterateRows',
+    '#user',
+    'whereClause',
+    'tokenHash',
+  ],
+};
+
+/** Parts of a mutated function that only a variant reaches: `case` clauses, by their label. */
+const VARIANT_ONLY_CASES: readonly string[] = ["'tenant-then-older-foreign'"];
+
+export function mutateSpecs(root: string = import.meta.dirname): string[] {
+  return Object.entries(MUTATE).flatMap(([file, names]) => (names === 'all' ? [file] : lineRanges(root, file, names)));
+}
+
+/** `file:start-end` for each named function, less the variant-only case clauses inside it. */
+function lineRanges(root: string, file: string, names: readonly string[]): string[] {
+  const source = ts.createSourceFile(file, readFileSync(join(root, file), 'utf8'), ts.ScriptTarget.Latest, true);
+  const lineOf = (position: number): number => source.getLineAndCharacterOfPosition(position).line + 1;
+  const found = new Map<string, ts.Node>();
+  const visit = (node: ts.Node): void => {
+    if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.name && names.includes(node.name.getText(source))) {
+      found.set(node.name.getText(source), node);
+    }
+    if (ts.isSourceFile(node) || ts.isClassDeclaration(node)) ts.forEachChild(node, visit);
+  };
+  visit(source);
+  const missing = names.filter((name) => !found.has(name));
+  if (missing.length > 0) throw new Error(`stryker.config.ts: ${file} has no function ${missing.join(', ')}; update MUTATE to the code as it is now.`);
+
+  return [...found.values()].flatMap((node) => {
+    const excluded: [number, number][] = [];
+    const findCases = (child: ts.Node): void => {
+      if (ts.isCaseClause(child) && VARIANT_ONLY_CASES.includes(child.expression.getText(source))) excluded.push([lineOf(child.getStart(source)), lineOf(child.getEnd())]);
+      ts.forEachChild(child, findCases);
+    };
+    findCases(node);
+    let start = lineOf(node.getStart(source));
+    const ranges: string[] = [];
+    for (const [from, to] of excluded.sort((a, b) => a[0] - b[0])) {
+      if (from > start) ranges.push(`${file}:${start}-${from - 1}`);
+      start = to + 1;
+    }
+    const end = lineOf(node.getEnd());
+    if (start <= end) ranges.push(`${file}:${start}-${end}`);
+    return ranges;
+  });
+}
+
+const config: PartialStrykerOptions = {
+  testRunner: 'command',
+  commandRunner: { command: 'node scripts/mutation.ts --mutant' },
+  mutate: mutateSpecs(),
+  mutator: {
+    // In these rooms a string is an error message (TARGET.md fixes the status and the code,
+    // not the words), SQL (any change is a syntax error: a crash, never a detection) or a
+    // header's text; their mutants would cost a whole suite run each and measure nothing.
+    excludedMutations: ['StringLiteral'],
+  },
+  // Without a coverage-reporting test runner, Stryker cannot tell which checks reach which
+  // mutant: every mutant runs the suite.
+  coverageAnalysis: 'off',
+  // Each suite run already uses both cores of the machine it was sized for (PW_WORKERS=2).
+  concurrency: 1,
+  // A mutant that hangs the sandbox is given the time of a whole clean run, and then some.
+  timeoutFactor: 1.5,
+  timeoutMS: 30_000,
+  dryRunTimeoutMinutes: 10,
+  reporters: ['progress', 'json', 'html'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  // Outside the repository: a run cut short leaves no copy of the tree for tsc and eslint to find.
+  tempDirName: join(tmpdir(), 'stryker-tenant-isolation'),
+  cleanTempDir: 'always',
+  // Results and secrets of earlier runs stay out of the copy the mutants run in.
+  ignorePatterns: ['test-results', 'playwright-report', 'blob-report', 'pacts', 'playwright/.auth', 'reports', 'seed-plans', '.env.*.local', '.env.local', '*.log'],
+  // The sandbox is TypeScript that Node and Playwright strip of its types; nothing type-checks it.
+  disableTypeChecks: 'sandbox/**/*.ts',
+};
+
+export default config;
