@@ -36,10 +36,11 @@ export interface Verification {
   readonly transcript: string;
 }
 
-export async function verifyProvider(providerUrl: string): Promise<Verification> {
-  const { report, transcript } = await runChild(providerUrl);
+/** `pactFile`: the pact to verify; this run's by default. */
+export async function verifyProvider(providerUrl: string, pactFile: string = PACT_FILE): Promise<Verification> {
+  const { report, transcript } = await runChild(providerUrl, pactFile);
   if ('error' in report) return { broken: [], error: report.error, transcript };
-  const interactions = readInteractions();
+  const interactions = readInteractions(pactFile);
   const broken = [];
   for (const description of report.failed) {
     const interaction = interactions.find((candidate) => candidate.description === description);
@@ -72,8 +73,8 @@ interface PactInteraction {
   readonly response: { readonly status: number };
 }
 
-function readInteractions(): PactInteraction[] {
-  return (JSON.parse(readFileSync(PACT_FILE, 'utf8')) as { interactions: PactInteraction[] }).interactions;
+function readInteractions(pactFile: string): PactInteraction[] {
+  return (JSON.parse(readFileSync(pactFile, 'utf8')) as { interactions: PactInteraction[] }).interactions;
 }
 
 /**
@@ -118,9 +119,9 @@ async function judgeAnswer(response: Response, interaction: PactInteraction, sta
 }
 
 /** The verifier in a child whose output stays here; a deprecation note of its proxy library is silenced there, and only there. */
-function runChild(providerUrl: string): Promise<{ report: ChildReport; transcript: string }> {
+function runChild(providerUrl: string, pactFile: string): Promise<{ report: ChildReport; transcript: string }> {
   const child = fork(CHILD, [], {
-    env: { ...process.env, PACT_VERIFY_PROVIDER_URL: providerUrl },
+    env: { ...process.env, PACT_VERIFY_PROVIDER_URL: providerUrl, PACT_VERIFY_FILE: pactFile },
     execArgv: [...process.execArgv, '--disable-warning=DEP0060'],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -10,6 +10,7 @@ import { PACT_FILE, PACT_PROVIDER, TENANTS_STATE, type TenantsStateParams } from
 import { personaPassword, seedState, type ChildReport } from './provider-verification.ts';
 
 const providerUrl = process.env.PACT_VERIFY_PROVIDER_URL ?? '';
+const pactFile = process.env.PACT_VERIFY_FILE || PACT_FILE;
 const report = (message: ChildReport): void => {
   process.send?.(message);
 };
@@ -49,7 +50,7 @@ process.disconnect?.();
  */
 function pactSource() {
   const broker = process.env.PACT_BROKER_BASE_URL;
-  if (!broker || process.env.PACT_PUBLISH_VERIFICATION_RESULTS !== 'true') return { pactUrls: [PACT_FILE] };
+  if (!broker || process.env.PACT_PUBLISH_VERIFICATION_RESULTS !== 'true') return { pactUrls: [pactFile] };
   return {
     pactBrokerUrl: broker,
     consumerVersionSelectors: [{ mainBranch: true }, { deployedOrReleased: true }],

@@ -1,13 +1,13 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FullConfig } from '@playwright/test';
 import { ConfigurationError, environmentName, loadEnvironment, readProfile, type Environment } from '../lib/environment.ts';
 import { plannedTargets, TARGET_URLS_VARIABLE } from '../lib/targets.ts';
 import { preflight } from '../lib/target/preflight.ts';
-import { dashboardClient, probeTarget, SESSION_COOKIE, SignInError, TargetUnreachableError, UnexpectedResponseError } from '../lib/target/client.ts';
+import { dashboardClient, probeTarget, SignInError, TargetUnreachableError, UnexpectedResponseError } from '../lib/target/client.ts';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { sandboxOptionsFromEnv } from '../sandbox/options.ts';
-import { AUTH_DIR, storageStatePath, storageStateFor } from './support/auth-state.ts';
+import { AUTH_DIR, savedSessionToken, storageStatePath, storageStateFor } from './support/auth-state.ts';
 
 /**
  * Readies every target before any browser starts. The sandbox profile brings its own
@@ -73,11 +73,9 @@ async function signOutSavedSessions(urls: Readonly<Record<string, string>>): Pro
       const files = await readdir(folder).catch(() => []);
       await Promise.all(
         files.map(async (file) => {
-          const path = join(folder, file);
-          const state = JSON.parse(await readFile(path, 'utf8')) as { cookies?: { name: string; value: string }[] };
-          const token = state.cookies?.find((cookie) => cookie.name === SESSION_COOKIE)?.value;
+          const token = await savedSessionToken(target, file.replace(/\.json$/, '')).catch(() => null);
           if (token) await dashboardClient(baseUrl, token).signOut().catch(() => undefined);
-          await rm(path, { force: true });
+          await rm(join(folder, file), { force: true });
         }),
       );
     }),

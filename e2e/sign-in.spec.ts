@@ -25,8 +25,11 @@ test('The login page signs a tenant user and a Luna admin in, and Sign out ends 
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/login/, { waitUntil: 'commit' });
-    // docs/target.md: the session ends on the server, so a copy of the old cookie is refused.
-    expect.soft(await dashboardClient(environment.baseUrl, token).get('/api/me')).toAnswer(401, `GET /api/me with ${key}'s cookie after Sign out`);
+    // docs/target.md: the session ends on the server, so a copy of the old cookie reads nothing.
+    const copied = dashboardClient(environment.baseUrl, token);
+    for (const [what, path] of [['GET /api/me', '/api/me'], ['the list', '/api/patients-treated'], ['the export', '/api/patients-treated/export']] as const) {
+      expect.soft(await copied.get(path)).toAnswer(401, `${what} with ${key}'s cookie after Sign out`);
+    }
   }
 });
 

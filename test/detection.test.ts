@@ -9,10 +9,13 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from '@playwright/test';
+import { PACT_FILE } from '../contracts/provider-states.ts';
+import { verifyProvider } from '../contracts/provider-verification.ts';
 import { VECTORS } from '../lib/authorization/vectors.ts';
+import { startSandbox } from '../sandbox/server.ts';
 import { chromiumExecutable, QUIET_CHROMIUM_ARGS } from '../lib/browser.ts';
 import { after, before, describe, test } from 'node:test';
 import type { CheckId } from '../lib/checks.ts';
@@ -130,7 +133,7 @@ before(async () => {
   // little beside the first. It judges the checks that read the export, which is what fails.
   [run, failing] = await Promise.all([
     runSuite({ ...PROOF_ENV, SANDBOX_VARIANTS: DETECTION_VARIANTS.join(','), TARGET_URL: '', CI: '' }),
-    runSuite({ ...PROOF_ENV, SANDBOX_VARIANTS: TARGET_FAILURES.join(','), TARGET_URL: '', CI: '', TARGET_REQUEST_TIMEOUT_MS: '3000', PW_WORKERS: '2' }, [
+    runSuite({ ...PROOF_ENV, SANDBOX_VARIANTS: TARGET_FAILURES.join(','), TARGET_URL: '', CI: '', TARGET_REQUEST_TIMEOUT_MS: '5000', PW_WORKERS: '2' }, [
       'e2e/api-access.spec.ts',
       'e2e/export-download.spec.ts',
     ]),
@@ -231,6 +234,19 @@ describe('the proof itself', () => {
       await page.getByText('Incident 2025-06-09').first().waitFor();
     } finally {
       await browser.close();
+    }
+  });
+
+  test("keeps pact's transcript out of every output: it holds the bodies, as the PHI scan sees", async () => {
+    const provider = await startSandbox({ variant: 'incident-2025-06-09', testMode: true });
+    try {
+      const { broken, transcript } = await verifyProvider(provider.url, join(run.artifactsDir, 'pacts', basename(PACT_FILE)));
+      assert.ok(broken.length > 0, 'the verification did not fail on the incident');
+      // Had the transcript been printed (redaction off), the scan would have found the bodies' patients.
+      assert.notDeepEqual(findPhi(new Map([['transcript', transcript]]), dataset), [], 'the transcript holds no patient: the scan would prove nothing');
+      assert.deepEqual(findPhi(new Map([['what the run reports', broken.map((entry) => entry.message).join('\n')]]), dataset), []);
+    } finally {
+      await provider.close();
     }
   });
 

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { generateDataset, seededRandom, streamDataset } from '../fixtures/dataset.ts';
 import { compareRows, type PatientTreated } from '../lib/model.ts';
 import { formatVerdict, judgeExport, judgeRows, rowRef, type Knowledge, type Subject, type Verdict } from '../lib/oracle/index.ts';
+import { cellsOf, csvText, HEADER, type WriterOptions } from './support/dashboard-handlers.ts';
 
 const dataset = generateDataset();
 const MHS = 'org-mhs';
@@ -22,30 +23,8 @@ const nothingKnown: Knowledge = { organizations: [] };
 const mhsUser: Subject = { persona: 'mhs-clinic', organizationId: MHS, filters: {} };
 const lunaAdmin: Subject = { persona: 'luna-admin', organizationId: null, filters: {} };
 
-const HEADER = ['patient_id', 'patient_name', 'date_of_birth', 'provider_id', 'provider_name', 'last_visit', 'visits'];
-
-interface WriterOptions {
-  bom?: string;
-  eol?: string;
-  delimiter?: string;
-  escapeFormulas?: boolean;
-}
-
-function cellsOf(row: PatientTreated): string[] {
-  return [row.patientId, row.patientName, row.dateOfBirth, row.providerId, row.providerName, row.lastVisit, String(row.visits)];
-}
-
-function toCsv(records: readonly (readonly string[])[], options: WriterOptions = {}): string {
-  const { bom = '\uFEFF', eol = '\r\n', delimiter = ',', escapeFormulas = true } = options;
-  const cell = (value: string): string => {
-    const guarded = escapeFormulas && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-    return guarded.includes(delimiter) || /["\r\n]/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
-  };
-  return bom + records.map((record) => record.map(cell).join(delimiter) + eol).join('');
-}
-
 function exportOf(rows: readonly PatientTreated[], options: WriterOptions = {}): string {
-  return toCsv([HEADER, ...rows.map(cellsOf)], options);
+  return csvText([HEADER, ...rows.map(cellsOf)], options);
 }
 
 function rowsOf(organizationId: string | null, filters: Subject['filters'] = {}): PatientTreated[] {
@@ -212,7 +191,7 @@ describe('a leak of other tenants is named per tenant', () => {
   });
 
   test('a leak shows through a renamed header too', async () => {
-    const renamed = toCsv([HEADER.map((name) => name.toUpperCase()), ...dataset.rows.map(cellsOf)]);
+    const renamed = csvText([HEADER.map((name) => name.toUpperCase()), ...dataset.rows.map(cellsOf)]);
     const verdict = await judgeExport(inOneChunk(renamed), mhsUser, groundTruth);
     assert.ok(kinds(verdict).includes('header-drift'));
     assert.ok(kinds(verdict).includes('foreign-rows'));
@@ -279,9 +258,9 @@ describe('an export must be whole and nothing but the expected rows', () => {
 
 describe('the file keeps the export contract', () => {
   const cases: { title: string; text: string; kind: string }[] = [
-    { title: 'a renamed column', text: toCsv([HEADER.with(1, 'name'), ...mhsRows.map(cellsOf)]), kind: 'header-drift' },
-    { title: 'an extra column', text: toCsv([[...HEADER, 'ssn'], ...mhsRows.map((row) => [...cellsOf(row), 'x'])]), kind: 'header-drift' },
-    { title: 'a missing column', text: toCsv([HEADER.slice(0, 6), ...mhsRows.map((row) => cellsOf(row).slice(0, 6))]), kind: 'header-drift' },
+    { title: 'a renamed column', text: csvText([HEADER.with(1, 'name'), ...mhsRows.map(cellsOf)]), kind: 'header-drift' },
+    { title: 'an extra column', text: csvText([[...HEADER, 'ssn'], ...mhsRows.map((row) => [...cellsOf(row), 'x'])]), kind: 'header-drift' },
+    { title: 'a missing column', text: csvText([HEADER.slice(0, 6), ...mhsRows.map((row) => cellsOf(row).slice(0, 6))]), kind: 'header-drift' },
     { title: 'no byte-order mark', text: exportOf(mhsRows, { bom: '' }), kind: 'bom' },
     { title: 'two byte-order marks', text: exportOf(mhsRows, { bom: '\uFEFF\uFEFF' }), kind: 'bom' },
     { title: 'LF line endings', text: exportOf(mhsRows, { eol: '\n' }), kind: 'line-endings' },
@@ -296,7 +275,7 @@ describe('the file keeps the export contract', () => {
   }
 
   test('a missing column is named and its cells are not compared', async () => {
-    const text = toCsv([HEADER.slice(0, 6), ...mhsRows.map((row) => cellsOf(row).slice(0, 6))]);
+    const text = csvText([HEADER.slice(0, 6), ...mhsRows.map((row) => cellsOf(row).slice(0, 6))]);
     const verdict = await judgeExport(inOneChunk(text), mhsUser, groundTruth);
     assert.match(findingOf(verdict, 'header-drift').summary, /missing visits/);
   });
@@ -380,7 +359,7 @@ describe('the verdict does not depend on how the body is chunked', () => {
 describe('the file is judged as it streams, whatever its size or form', () => {
   test('every line that ends with LF alone is counted and named, even among CRLF lines', async () => {
     const rows = mhsRows.filter((row) => !/[\r\n]/.test(row.patientName)).slice(0, 30);
-    const records = [HEADER, ...rows.map(cellsOf)].map((record, index) => toCsv([record], { bom: '', eol: index === 4 || index === 11 ? '\n' : '\r\n' }));
+    const records = [HEADER, ...rows.map(cellsOf)].map((record, index) => csvText([record], { bom: '', eol: index === 4 || index === 11 ? '\n' : '\r\n' }));
     const verdict = await judgeExport(inOneChunk(`\uFEFF${records.join('')}`), mhsUser, groundTruth);
     const endings = findingOf(verdict, 'line-endings');
     assert.equal(endings.count, 2);
@@ -566,7 +545,7 @@ describe('no report carries patient data', () => {
       await judgeExport(inOneChunk(exportOf(rows, { bom: '', eol: '\n', escapeFormulas: false })), mhsUser, groundTruth),
       await judgeExport(inOneChunk(exportOf(rows.filter((_, index) => index % 3 !== 0))), lunaAdmin, groundTruth),
       await judgeRows(rows, 'page', { ...mhsUser, filters: { from: '2024-03-01', to: '2024-09-30' } }, groundTruth),
-      await judgeExport(inOneChunk(toCsv([cellsOf(mhsRows[0] as PatientTreated), ...mhsRows.map(cellsOf)])), mhsUser, groundTruth),
+      await judgeExport(inOneChunk(csvText([cellsOf(mhsRows[0] as PatientTreated), ...mhsRows.map(cellsOf)])), mhsUser, groundTruth),
     ];
     assert.ok(verdicts.every((verdict) => verdict.status === 'fail'));
     assert.ok(verdicts.reduce((sum, verdict) => sum + verdict.findings.length, 0) >= 15);
@@ -576,5 +555,32 @@ describe('no report carries patient data', () => {
         assert.ok(!reports.includes(value), `a report holds a patient's ${value === row.dateOfBirth ? 'birth date' : 'name or id'}`);
       }
     }
+  });
+});
+
+describe('the page is judged as a browser shows it, the file and the list exactly', () => {
+  const withBreaks = dataset.rows.filter((row) => /\r/.test(row.patientName));
+  const asShown = (row: PatientTreated): PatientTreated => ({ ...row, patientName: row.patientName.replace(/\r\n?/g, '\n') });
+
+  test('the dataset plants names with CR LF and with a lone CR', () => {
+    assert.ok(withBreaks.some((row) => row.patientName.includes('\r\n')));
+    assert.ok(withBreaks.some((row) => /\r(?!\n)/.test(row.patientName)));
+  });
+
+  test("a server-rendered table, whose HTML parser turned CR into LF, passes and agrees with the file", async () => {
+    const rows = dataset.rows.map((row) => (/\r/.test(row.patientName) ? asShown(row) : row));
+    const page = await judgeRows(rows, 'page', lunaAdmin, groundTruth);
+    assert.equal(page.status, 'pass', formatVerdict(page));
+    const file = await judgeExport(inOneChunk(exportOf(dataset.rows)), lunaAdmin, groundTruth);
+    assert.equal(file.status, 'pass', formatVerdict(file));
+    assert.equal(page.fingerprint, file.fingerprint, 'the page and the file do not agree row for row');
+  });
+
+  test('the same change in the list or the file is drift', async () => {
+    const rows = dataset.rows.map((row) => (/\r/.test(row.patientName) ? asShown(row) : row));
+    const list = await judgeRows(rows, 'api', lunaAdmin, groundTruth);
+    assert.deepEqual(list.findings.map((finding) => finding.kind), ['cell-drift']);
+    const file = await judgeExport(inOneChunk(exportOf(rows)), lunaAdmin, groundTruth);
+    assert.ok(file.findings.some((finding) => finding.kind === 'cell-drift'), formatVerdict(file));
   });
 });

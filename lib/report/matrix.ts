@@ -13,7 +13,13 @@ interface Cell {
 
 const RANK: Readonly<Record<CellStatus, number>> = { 'not run': 0, pass: 1, refused: 2, error: 3, finding: 4 };
 const LABEL: Readonly<Record<CellStatus, string>> = { 'not run': 'not run', pass: 'pass', refused: 'refused', error: 'error', finding: 'FINDING' };
-const COLOUR: Readonly<Record<CellStatus, string>> = { 'not run': '#e8e8e8', pass: '#c8f0c8', refused: '#d8e8ff', error: '#ffe2a8', finding: '#ff9c9c' };
+const COLOUR = new Map<CellStatus, string>([
+  ['not run', '#e8e8e8'],
+  ['pass', '#c8f0c8'],
+  ['refused', '#d8e8ff'],
+  ['error', '#ffe2a8'],
+  ['finding', '#ff9c9c'],
+]);
 /** Rows that act as no persona: the checks without one, then those that ask as no one. */
 const TRAILING_ROWS = ['(no persona)', 'anonymous', 'signed-out'];
 
@@ -70,7 +76,7 @@ export class IsolationMatrix {
         const cells = columns.map((column) => {
           const cell = rows.get(row)?.get(column) ?? { status: 'not run' as const, details: [] };
           const detail = cell.details.join('; ');
-          return `<td data-status="${cell.status}" title="${escape(detail)}" style="background:${COLOUR[cell.status]};padding:4px 6px;border:1px solid #fff;vertical-align:top"><b>${LABEL[cell.status]}</b>${detail ? `<div style="font-size:11px;max-width:22em">${escape(detail.slice(0, 200))}</div>` : ''}</td>`;
+          return `<td data-status="${cell.status}" title="${escape(detail)}" style="background:${COLOUR.get(cell.status) ?? '#fff'};padding:4px 6px;border:1px solid #fff;vertical-align:top"><b>${LABEL[cell.status]}</b>${detail ? `<div style="font-size:11px;max-width:22em">${escape(detail.slice(0, 200))}</div>` : ''}</td>`;
         });
         parts.push(`<tr><th style="text-align:left;padding:4px">${escape(row)}</th>${cells.join('')}</tr>`);
       }

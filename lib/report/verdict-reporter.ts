@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import type { FullConfig, FullResult, Reporter, TestCase, TestError, TestResult } from '@playwright/test/reporter';
 import { CELL_ANNOTATION, CHECK_ANNOTATION, CHECKS, isCheckId, PERSONA_ANNOTATION, type CellStatus, type CheckSurface, type MatrixCell } from '../checks.ts';
 import { IsolationMatrix } from './matrix.ts';
-import type { Verdict } from '../oracle/index.ts';
+import { describeFindings, type Verdict } from '../oracle/index.ts';
 import { VERDICT_ATTACHMENT } from '../suite-run.ts';
 import { kindOfFailure, kindOfMessage, type FailureKind } from './failure-kind.ts';
 import { EXIT_CODES, VERDICT_FILE, type FindingRecord, type RunVerdict, type VerdictRecord } from './run-verdict.ts';
@@ -81,14 +81,15 @@ export default class VerdictReporter implements Reporter {
     }
     const messages = result.errors.map((error) => error.message ?? error.value ?? '');
     const kind = kindOfFailure(messages);
-    mark(CELL_OF_KIND[kind], `${labelOf(kind)}: ${firstLine(messages[0] ?? '')}`);
+    const verdicts = failingVerdicts(result);
+    // A verdict says what it found in counts and tenants; a message says it in its first line.
+    mark(CELL_OF_KIND[kind], verdicts.length > 0 ? verdicts.map((verdict) => `${verdict.surface}: ${describeFindings(verdict)}`).join('; ') : firstLine(messages[0] ?? ''));
     if (kind !== 'isolation') {
       this.counts[kind === 'target' ? 'targetErrors' : kind === 'suite' ? 'suiteErrors' : 'configErrors']++;
       this.failures.push({ kind, line: `${place}: ${firstLine(messages[0] ?? 'failed without a message')}` });
       return;
     }
     this.counts.findings++;
-    const verdicts = failingVerdicts(result);
     const base = { check: checkId ?? test.title, target, persona: personaKey || null, tenant: tenant && tenant !== 'all' ? tenant : null, type: type ?? null };
     if (verdicts.length === 0) {
       // A status, agreement or vector check: its own messages say what was wrong, and hold no row.

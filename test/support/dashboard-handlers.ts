@@ -23,6 +23,8 @@ export interface WriterOptions {
   readonly bom?: string;
   readonly eol?: string;
   readonly delimiter?: string;
+  /** False writes formula-like cells as they are, as a careless writer would. */
+  readonly escapeFormulas?: boolean;
 }
 
 export function cellsOf(row: PatientTreated): string[] {
@@ -31,9 +33,9 @@ export function cellsOf(row: PatientTreated): string[] {
 
 /** RFC 4180 with docs/target.md's formula guard: `'` before `= + - @ TAB CR`, then quoting. */
 export function csvText(records: readonly (readonly string[])[], options: WriterOptions = {}): string {
-  const { bom = '\uFEFF', eol = '\r\n', delimiter = ',' } = options;
+  const { bom = '\uFEFF', eol = '\r\n', delimiter = ',', escapeFormulas = true } = options;
   const cell = (value: string): string => {
-    const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+    const guarded = escapeFormulas && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
     return guarded.includes(delimiter) || /["\r\n]/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
   };
   return bom + records.map((record) => record.map(cell).join(delimiter) + eol).join('');
