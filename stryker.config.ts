@@ -8,8 +8,8 @@
  * so that an edit elsewhere in a file moves nothing; a name that no longer exists stops the
  * run, rather than quietly mutating less. Not mutated:
  * - sandbox/variants.ts: the deliberate bugs, which the proof of detection covers;
- * - code that runs only under a variant (the late-leak scope), whose mutants are equivalent
- *   on the correct dashboard by construction;
+ * - code the correct dashboard never runs for the suite (NOT_MUTATED), whose mutants are
+ *   equivalent by construction;
  * - the store's loading, hashing and row mapping, the routes, pages, test mode and HTTP
  *   plumbing, and the export's write-batching (64 KiB batches a 160-row file never fills);
  * - string literals (see `excludedMutations`).
@@ -45,17 +45,50 @@ const MUTATE: Readonly<Record<string, 'all' | readonly string[]>> = {
   ],
 };
 
-/** Parts of a mutated function that only a variant reaches: `case` clauses, by their label. */
-const VARIANT_ONLY_CASES: readonly string[] = ["'tenant-then-older-foreign'"];
+/**
+ * Code inside a mutated span that the correct dashboard never runs for the suite, so that
+ * each of its mutants would be equivalent by construction and cost a whole suite run:
+ * - what only a variant reaches (the late-leak scope, the hanging and the cached export);
+ * - the recent panel's `limit`, which the page never sends (the replay sends what the page
+ *   sends), and which bounds a list's length, not whose rows are in it.
+ * Named by the opening of the statement or `case` label; one that is no longer there stops the run.
+ */
+const NOT_MUTATED: Readonly<Record<string, readonly string[]>> = {
+  'sandbox/api.ts': [
+    'const limit = raw === null',
+    'if (!Number.isInteger(limit)',
+    "if (hooks.exportFailure === 'hang')",
+    'const cacheKey = ',
+    'const cached = ',
+    'if (cached)',
+    'if (completed && cacheKey !== undefined)',
+  ],
+  'sandbox/database.ts': ["case 'tenant-then-older-foreign'"],
+};
 
 export function mutateSpecs(root: string = import.meta.dirname): string[] {
-  return Object.entries(MUTATE).flatMap(([file, names]) => (names === 'all' ? [file] : lineRanges(root, file, names)));
+  return Object.entries(MUTATE).flatMap(([file, names]) => {
+    const source = ts.createSourceFile(file, readFileSync(join(root, file), 'utf8'), ts.ScriptTarget.Latest, true);
+    const spans = names === 'all' ? [wholeFile(source)] : functionSpans(source, file, names);
+    const holes = statementSpans(source, file, NOT_MUTATED[file] ?? []);
+    const ranges = spans.flatMap((span) => subtract(span, holes));
+    // A whole file without holes stays a plain path: Stryker then says "file", not "lines".
+    return names === 'all' && holes.length === 0 ? [file] : ranges.map(([from, to]) => `${file}:${from}-${to}`);
+  });
 }
 
-/** `file:start-end` for each named function, less the variant-only case clauses inside it. */
-function lineRanges(root: string, file: string, names: readonly string[]): string[] {
-  const source = ts.createSourceFile(file, readFileSync(join(root, file), 'utf8'), ts.ScriptTarget.Latest, true);
-  const lineOf = (position: number): number => source.getLineAndCharacterOfPosition(position).line + 1;
+type Span = readonly [number, number];
+
+function lineOf(source: ts.SourceFile, position: number): number {
+  return source.getLineAndCharacterOfPosition(position).line + 1;
+}
+
+function wholeFile(source: ts.SourceFile): Span {
+  return [1, lineOf(source, source.getEnd())];
+}
+
+/** The lines of each named function or method, from its signature to its closing brace. */
+function functionSpans(source: ts.SourceFile, file: string, names: readonly string[]): Span[] {
   const found = new Map<string, ts.Node>();
   const visit = (node: ts.Node): void => {
     if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.name && names.includes(node.name.getText(source))) {
@@ -66,24 +99,41 @@ function lineRanges(root: string, file: string, names: readonly string[]): strin
   visit(source);
   const missing = names.filter((name) => !found.has(name));
   if (missing.length > 0) throw new Error(`stryker.config.ts: ${file} has no function ${missing.join(', ')}; update MUTATE to the code as it is now.`);
+  return [...found.values()].map((node) => [lineOf(source, node.getStart(source)), lineOf(source, node.getEnd())]);
+}
 
-  return [...found.values()].flatMap((node) => {
-    const excluded: [number, number][] = [];
-    const findCases = (child: ts.Node): void => {
-      if (ts.isCaseClause(child) && VARIANT_ONLY_CASES.includes(child.expression.getText(source))) excluded.push([lineOf(child.getStart(source)), lineOf(child.getEnd())]);
-      ts.forEachChild(child, findCases);
-    };
-    findCases(node);
-    let start = lineOf(node.getStart(source));
-    const ranges: string[] = [];
-    for (const [from, to] of excluded.sort((a, b) => a[0] - b[0])) {
-      if (from > start) ranges.push(`${file}:${start}-${from - 1}`);
-      start = to + 1;
+/** The lines of each statement or `case` clause whose text opens with one of `openings`. */
+function statementSpans(source: ts.SourceFile, file: string, openings: readonly string[]): Span[] {
+  const spans: Span[] = [];
+  const seen = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isStatement(node) || ts.isCaseClause(node)) {
+      const text = node.getText(source);
+      const opening = openings.find((candidate) => text.startsWith(candidate));
+      if (opening !== undefined) {
+        seen.add(opening);
+        spans.push([lineOf(source, node.getStart(source)), lineOf(source, node.getEnd())]);
+        return;
+      }
     }
-    const end = lineOf(node.getEnd());
-    if (start <= end) ranges.push(`${file}:${start}-${end}`);
-    return ranges;
-  });
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  const missing = openings.filter((opening) => !seen.has(opening));
+  if (missing.length > 0) throw new Error(`stryker.config.ts: ${file} has no statement opening with ${missing.map((text) => `"${text}"`).join(', ')}; update NOT_MUTATED.`);
+  return spans;
+}
+
+function subtract([start, end]: Span, holes: readonly Span[]): Span[] {
+  const ranges: Span[] = [];
+  let from = start;
+  for (const [holeStart, holeEnd] of [...holes].sort((a, b) => a[0] - b[0])) {
+    if (holeEnd < from || holeStart > end) continue;
+    if (holeStart > from) ranges.push([from, holeStart - 1]);
+    from = Math.max(from, holeEnd + 1);
+  }
+  if (from <= end) ranges.push([from, end]);
+  return ranges;
 }
 
 const config: PartialStrykerOptions = {

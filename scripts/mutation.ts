@@ -29,6 +29,9 @@ const SURVIVORS_DOC = 'docs/mutation-survivors.md';
 /** The files whose score the goal is about: where whose rows and who asks are decided. */
 const SCOPING_AND_SESSION = ['sandbox/scope.ts', 'sandbox/sessions.ts', 'sandbox/database.ts', 'sandbox/api.ts'];
 const GOAL = 0.9;
+/** Set by --full-crash-runs for each mutant's trial. */
+const FULL_CRASH_RUNS_VARIABLE = 'MUTATION_FULL_CRASH_RUNS';
+const FULL_CRASH_RUNS = '--full-crash-runs';
 
 /**
  * The suite as each mutant meets it: the correct sandbox and the proofs' dataset, on which
@@ -65,6 +68,7 @@ const tool = command({
   summary: "Mutates the sandbox's scoping, session, parameter and export code, runs the suite against each mutant, and prints the score and the survivors.",
   details: [
     'Options after -- go to `stryker run` unread (e.g. --mutate sandbox/scope.ts:29-33 for a quick subset).',
+    `${FULL_CRASH_RUNS}   tries each mutant killed by a target or suite error again in full, to see whether a check would also have found a leak (slower; the nightly's choice).`,
     '--report-only   prints the summary of the last run again (after editing the survivors list), without running Stryker.',
     `Reports: ${REPORT_FILE} (Stryker's JSON), ${REPORT_DIR}/mutation.html, and ${LEDGER_FILE} (each mutant's suite verdict).`,
     `Survivors judged equivalent are listed in ${SURVIVORS_DOC}.`,
@@ -92,10 +96,11 @@ else await mutationTest(tool.parse(args).rest);
  *
  * The suite stops at its first failing check: one is enough to kill a mutant. But a first
  * failure that is a target or suite error stops the run before a check that would have found
- * a leak had its turn, and only a finding is a catch; so such a mutant is tried again in
- * full, and the full run's verdict (where a finding outweighs any other failure) is its own.
- * The full run gets as long as the clean dry run took, which stays inside Stryker's timeout
- * for the mutant (30 s plus 1.5 times the dry run); a run cut short keeps the first verdict.
+ * a leak had its turn, and only a finding is a catch. With --full-crash-runs (the nightly's
+ * choice: it costs a whole suite run per crash) such a mutant is tried again in full, and
+ * the full run's verdict, where a finding outweighs any other failure, is its own. The full
+ * run gets as long as the clean dry run took, which stays inside Stryker's timeout for the
+ * mutant (30 s plus 1.5 times the dry run); a run cut short keeps the first verdict.
  */
 async function runMutant(): Promise<void> {
   const mutant = process.env.__STRYKER_ACTIVE_MUTANT__ || null;
@@ -111,7 +116,7 @@ async function runMutant(): Promise<void> {
   const first = await runSuite([reporter, ...(mutant === null ? [] : ['--max-failures=1']), ...skipConsumer], {});
   let final = first;
   let fullRun: LedgerEntry['fullRun'];
-  const budget = ledger ? dryRunSeconds(ledger) : undefined;
+  const budget = ledger && process.env[FULL_CRASH_RUNS_VARIABLE] === '1' ? dryRunSeconds(ledger) : undefined;
   if (stopping) process.exit(first.exitCode);
   if (mutant !== null && first.exitCode !== EXIT_CODES.pass && first.exitCode !== EXIT_CODES.finding && budget !== undefined) {
     // SUITE_PROOF=1 keeps the workers alive through the failures of a run not stopped at the first.
@@ -188,7 +193,9 @@ function readVerdict(path: string): VerdictRecord | undefined {
   }
 }
 
-async function mutationTest(strykerArgs: readonly string[]): Promise<void> {
+async function mutationTest(args: readonly string[]): Promise<void> {
+  const fullCrashRuns = args.includes(FULL_CRASH_RUNS);
+  const strykerArgs = args.filter((arg) => arg !== FULL_CRASH_RUNS);
   mkdirSync(join(ROOT, REPORT_DIR), { recursive: true });
   const ledger = join(ROOT, LEDGER_FILE);
   rmSync(ledger, { force: true });
@@ -198,7 +205,7 @@ async function mutationTest(strykerArgs: readonly string[]): Promise<void> {
   const stryker = spawn(process.execPath, [join(ROOT, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', 'stryker.config.ts', ...strykerArgs], {
     cwd: ROOT,
     stdio: 'inherit',
-    env: { ...process.env, MUTATION_LEDGER: ledger },
+    env: { ...process.env, MUTATION_LEDGER: ledger, [FULL_CRASH_RUNS_VARIABLE]: fullCrashRuns ? '1' : '' },
   });
   tool.stopsWith(stryker);
   const code = await new Promise<number | null>((resolve) => stryker.on('close', resolve));
@@ -306,8 +313,14 @@ function summarise(report: Report, ledger: Map<string, LedgerEntry>, minutes: nu
   out.push(`Score ${percent(scoreOf(all))}: ${all.finding + all.crash} of ${all.total} mutants killed (${all.finding} by an isolation finding, ${all.crash} by a crash), ${all.timeout} timed out, ${all.survived} survived (${all.equivalent} explained as equivalent)${minutes === undefined ? '' : `, in ${minutes.toFixed(0)} min`}.`);
   out.push(`Killed by an isolation finding alone: ${percent(all.total === 0 ? 1 : all.finding / all.total)} of the mutants.`);
   if (crashes.size > 0) {
-    const cut = [...ledger.values()].filter((entry) => entry.fullRun === 'cut short').length;
-    out.push(`Killed by a crash, by the suite's verdict: ${[...crashes.entries()].map(([verdict, count]) => `${count} ${verdict}`).join(', ')}. Each was tried again in full, and no isolation check found a leak${cut > 0 ? ` (${cut} full run(s) ran out of time and kept their first verdict)` : ''}.`);
+    const byVerdict = [...crashes.entries()].map(([verdict, count]) => `${count} ${verdict}`).join(', ');
+    const tried = [...ledger.values()].filter((entry) => entry.fullRun !== undefined);
+    const cut = tried.filter((entry) => entry.fullRun === 'cut short').length;
+    out.push(
+      tried.length > 0
+        ? `Killed by a crash, by the suite's verdict: ${byVerdict}. Each was tried again in full, and no isolation check found a leak${cut > 0 ? ` (${cut} full run(s) ran out of time and kept their first verdict)` : ''}.`
+        : `Killed by a crash, by the suite's verdict: ${byVerdict}. A run stops at its first failure, so a check that would have found a leak later may not have run: the count by finding is a lower bound (${FULL_CRASH_RUNS} tries each again in full).`,
+    );
   }
   const coreScore = scoreOf(core);
   const coreLine = `Scoping and session code (${SCOPING_AND_SESSION.join(', ')}): ${percent(coreScore)} killed or timed out; goal ${percent(GOAL)}.`;
