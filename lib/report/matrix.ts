@@ -74,7 +74,9 @@ export class IsolationMatrix {
       parts.push(`<thead><tr><th style="text-align:left;padding:4px">who</th>${columns.map((column) => `<th style="padding:4px;font-weight:600;text-align:left">${escape(column)}</th>`).join('')}</tr></thead><tbody>`);
       for (const row of sortedRows(rows)) {
         const cells = columns.map((column) => {
-          const cell = rows.get(row)?.get(column) ?? { status: 'not run' as const, details: [] };
+          const cell = rows.get(row)?.get(column);
+          // No check of this kind acts as this row (the admin tries no vector, say): left blank.
+          if (cell === undefined) return '<td data-status="none" style="background:#fafafa;padding:4px 6px;border:1px solid #fff;color:#999">-</td>';
           const detail = cell.details.join('; ');
           return `<td data-status="${cell.status}" title="${escape(detail)}" style="background:${COLOUR.get(cell.status) ?? '#fff'};padding:4px 6px;border:1px solid #fff;vertical-align:top"><b>${LABEL[cell.status]}</b>${detail ? `<div style="font-size:11px;max-width:22em">${escape(detail.slice(0, 200))}</div>` : ''}</td>`;
         });
