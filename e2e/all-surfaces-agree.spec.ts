@@ -4,6 +4,8 @@ import { check, expect, PERSONAS, test } from './support/test.ts';
 // them alone (docs/incident-2025-06-09.md: the frontend fix that changed nothing) shows
 // here as disagreement. The table is compared as a browser shows it, the list and the file
 // exactly. Tagged @every-page: it clicks through every page, which the volume run skips.
+// Its file name sorts first so that Playwright starts these, the longest checks, before the
+// short ones, which then fill in around them rather than leave them to run last.
 for (const persona of PERSONAS) {
   test.describe(`${persona.title} reading every surface`, () => {
     test.use({ persona: persona.key });
