@@ -44,6 +44,7 @@ export const CHECKS = {
   'session.sign-out-api': { surface: 'session', meaning: 'after DELETE /api/session the old cookie gets 401 on /api/me, the list and the export' },
   'session.two-cookies': { surface: 'session', meaning: "a request carrying two personas' sessions gets one persona's rows or a refusal, never a mix" },
   'session.forged': { surface: 'session', meaning: 'a session token the target never issued gets 401' },
+  'session.wrong-credentials': { surface: 'session', meaning: 'a wrong password or an unknown email signs no one in (401)' },
   'coverage.tenants': { surface: 'coverage', meaning: 'every tenant the environment holds is listed in its profile, with its type' },
   'coverage.types': { surface: 'coverage', meaning: 'every tenant type has a persona whose checks run' },
   'contract.consumer': { surface: 'contract', meaning: "the page's contract pins only rows the oracle finds isolated (the pact is written here)" },

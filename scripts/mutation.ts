@@ -108,7 +108,7 @@ async function runMutant(): Promise<void> {
   const reporter = '--reporter=dot,./lib/report/verdict-reporter.ts';
   // The consumer side of the contract runs against pact's mock, never the sandbox, so no
   // mutant can change it; the dry run wrote its pact, which the provider check verifies.
-  const skipConsumer = mutant !== null && hasPact() ? ['--no-deps', '--project', 'isolation'] : [];
+  const skipConsumer = mutant !== null && hasPact() ? ['--no-deps', '--project=isolation'] : [];
   // A signal stops the trial: Stryker's timeout, or Ctrl+C. The suite gets it too (runSuite).
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => (stopping = true));
