@@ -48,7 +48,8 @@ const MUTATE: Readonly<Record<string, 'all' | readonly string[]>> = {
 /**
  * Code inside a mutated span that the correct dashboard never runs for the suite, so that
  * each of its mutants would be equivalent by construction and cost a whole suite run:
- * - what only a variant reaches (the late-leak scope, the hanging and the cached export);
+ * - what only a variant reaches (the late-leak scope, the hanging and the cached export, the
+ *   loose-sessions bug's sign-in, session fallback and merged scope);
  * - the recent panel's `limit`, which the page never sends (the replay sends what the page
  *   sends), and which bounds a list's length, not whose rows are in it.
  * Named by the opening of the statement or `case` label; one that is no longer there stops the run.
@@ -63,7 +64,9 @@ const NOT_MUTATED: Readonly<Record<string, readonly string[]>> = {
     'if (cached)',
     'if (completed && cacheKey !== undefined)',
   ],
-  'sandbox/database.ts': ["case 'tenant-then-older-foreign'"],
+  'sandbox/database.ts': ["case 'tenant-then-older-foreign'", "case 'tenants'"],
+  'sandbox/scope.ts': ['const merged = ', 'if (organizationId !== null && merged.length > 1)'],
+  'sandbox/sessions.ts': ['if (user === null && dashboard.hooks.looseSessions)', 'export function sessionsOrganizations', 'const user = dashboard.hooks.looseSessions'],
 };
 
 export function mutateSpecs(root: string = import.meta.dirname): string[] {

@@ -23,6 +23,8 @@ export interface SandboxUser {
 export type RowScope =
   | { readonly kind: 'every-tenant' }
   | { readonly kind: 'tenant'; readonly organizationId: string }
+  /** The loose-sessions bug: the rows of every organisation a request's sessions belong to. */
+  | { readonly kind: 'tenants'; readonly organizationIds: readonly string[] }
   /**
    * The late-leak bug: the tenant's own first rows, then every tenant's rows older than the
    * last of them, so that a check of the first page alone sees nothing wrong.
@@ -165,6 +167,18 @@ export class ClinicalDatabase {
     return token;
   }
 
+  /** The user an email belongs to, whatever the password: only the loose-sessions bug asks. */
+  userByEmail(email: string): SandboxUser | null {
+    const record = this.#statement('SELECT id FROM users WHERE email = ?').get(email);
+    return record ? this.#user(String(record.id)) : null;
+  }
+
+  /** The user of the session started last: only the loose-sessions bug asks. */
+  latestSessionUser(): SandboxUser | null {
+    const record = this.#statement('SELECT user_id FROM sessions ORDER BY rowid DESC LIMIT 1').get();
+    return record ? this.#user(String(record.user_id)) : null;
+  }
+
   sessionUser(token: string): SandboxUser | null {
     const record = this.#statement('SELECT user_id FROM sessions WHERE token_hash = ?').get(tokenHash(token));
     return record ? this.#user(String(record.user_id)) : null;
@@ -252,6 +266,12 @@ function whereClause(query: RowQuery): { sql: string; parameters: Record<string,
     case 'tenant':
       conditions.push('e.provider_id = :organizationId');
       parameters.organizationId = scope.organizationId;
+      break;
+    case 'tenants':
+      conditions.push(`e.provider_id IN (${scope.organizationIds.map((_, index) => `:organization${index}`).join(', ') || 'NULL'})`);
+      scope.organizationIds.forEach((organizationId, index) => {
+        parameters[`organization${index}`] = organizationId;
+      });
       break;
     case 'tenant-then-older-foreign': {
       const ownConditions = ['own.provider_id = :organizationId', ...dateConditions('own')].join(' AND ');

@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RowScope, SandboxUser } from './database.ts';
 import type { Dashboard } from './dashboard.ts';
 import { HttpError } from './http.ts';
+import { sessionsOrganizations } from './sessions.ts';
 
 const EVERY_TENANT: RowScope = { kind: 'every-tenant' };
 
@@ -27,6 +28,8 @@ export function resolveScope(
 ): Scoped {
   if (!user) return { scope: EVERY_TENANT, organizationId: null };
   const organizationId = permittedOrganization(dashboard, user, request, requestedOrganizationId);
+  const merged = sessionsOrganizations(dashboard, request);
+  if (organizationId !== null && merged.length > 1) return { scope: { kind: 'tenants', organizationIds: merged }, organizationId };
   const correct: RowScope = organizationId === null ? EVERY_TENANT : { kind: 'tenant', organizationId };
   if (organizationId === null || dashboard.hooks.scope === undefined) return { scope: correct, organizationId };
   const context = { surface, role: user.role, organization: user.organization, organizationId, lateLeakAfter: dashboard.lateLeakAfter };

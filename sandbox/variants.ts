@@ -53,6 +53,12 @@ export interface VariantHooks {
   readonly pageHidesForeignRows?: boolean;
   /** Signing out clears the cookie in the browser, but the session lives on at the server. */
   readonly signOutKeepsSession?: boolean;
+  /**
+   * A sloppy session layer: a known email signs in with any password; a token the server
+   * never issued is taken for the session started last; a request with two session cookies
+   * gets the rows of both sessions' organisations.
+   */
+  readonly looseSessions?: boolean;
 }
 
 export interface Variant {
@@ -147,6 +153,10 @@ export const VARIANTS = {
   'session-survives-sign-out': {
     description: 'Signing out clears the cookie in the browser, but the session stays valid on the server.',
     hooks: { signOutKeepsSession: true },
+  },
+  'loose-sessions': {
+    description: 'A sloppy session layer: any password signs a known email in, a made-up token passes for the latest session, two session cookies get both tenants\' rows.',
+    hooks: { looseSessions: true },
   },
   'recent-unscoped': {
     description: "The page's 'Recently treated' panel, an endpoint no check names, serves every tenant's latest patients.",

@@ -106,6 +106,13 @@ const MUST_CATCH: Readonly<Record<ScopingVariant, readonly MustCatch[]>> = {
     { check: 'replay.page-requests', type: 'clinic' },
   ],
   'recent-unscoped': [{ check: 'replay.page-requests', type: 'clinic' }],
+  'loose-sessions': [
+    { check: 'session.wrong-credentials', type: 'clinic' },
+    { check: 'session.wrong-credentials', type: 'luna_admin' },
+    { check: 'session.forged' },
+    { check: 'session.two-cookies' },
+    { check: 'session.sign-out-api', type: 'health_system' },
+  ],
 };
 
 /** For each scoping bug, the contract interactions whose verification it must break; the failure names them. */

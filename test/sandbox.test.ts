@@ -477,6 +477,14 @@ const BUG_DEMONSTRATIONS: Record<Exclude<VariantName, 'correct'>, (sandbox: Sand
     assert.match(signedOut.headers.get('set-cookie') ?? '', /Max-Age=0/, 'the browser is told to forget the cookie');
     assert.deepEqual(await listAll(sandbox, clinic), ownRows('org-mhs'), 'but the server still honours it');
   },
+  async 'loose-sessions'(sandbox) {
+    const clinic = personaOf('mhs-clinic');
+    assert.equal((await postSession(sandbox, clinic.email, 'not-the-password')).status, 204, 'any password signs a known email in');
+    assert.equal((await get(sandbox, '/api/me', 'cd_session=never-issued')).status, 200, 'a made-up token passes for a session');
+    const both = `${await signIn(sandbox, 'mhs-clinic')}; ${await signIn(sandbox, 'health-system')}`;
+    const rows = (await exportFile(sandbox, both)).rows;
+    assert.deepEqual(new Set(rows.map((row) => row.providerId)), new Set(['org-mhs', 'org-northwind-health']), "two cookies get both tenants' rows");
+  },
   async 'recent-unscoped'(sandbox) {
     const clinic = await signIn(sandbox, 'mhs-clinic');
     const recent = (await (await get(sandbox, '/api/patients-treated/recent', clinic)).json()) as { items: PatientTreated[] };
