@@ -71,7 +71,7 @@ const tool = command({
     `${FULL_CRASH_RUNS}   tries each mutant killed by a target or suite error again in full, to see whether a check would also have found a leak (slower; the nightly's choice).`,
     '--report-only   prints the summary of the last run again (after editing the survivors list), without running Stryker.',
     `Reports: ${REPORT_FILE} (Stryker's JSON), ${REPORT_DIR}/mutation.html, and ${LEDGER_FILE} (each mutant's suite verdict).`,
-    `Survivors judged equivalent are listed in ${SURVIVORS_DOC}.`,
+    `Survivors explained (equivalent, or changing no tenant line) are listed in ${SURVIVORS_DOC}.`,
   ],
   exitCodes: [
     `0 every survivor is explained in ${SURVIVORS_DOC}, and the scoping and session code's score is at least ${GOAL * 100}%`,
@@ -256,16 +256,29 @@ interface Tally {
   survived: number;
   error: number;
   equivalent: number;
+  /** Explained survivors that change an answer but never whose rows: not equivalent, so the goal still counts them as survivors. */
+  noTenantLine: number;
 }
 
 function emptyTally(): Tally {
-  return { total: 0, finding: 0, crash: 0, timeout: 0, survived: 0, error: 0, equivalent: 0 };
+  return { total: 0, finding: 0, crash: 0, timeout: 0, survived: 0, error: 0, equivalent: 0, noTenantLine: 0 };
 }
 
 /** Stryker's own score: killed (by anything) and timed out, over every valid mutant. */
 function scoreOf(tally: Tally): number {
   const valid = tally.total - tally.error;
   return valid === 0 ? 1 : (tally.finding + tally.crash + tally.timeout) / valid;
+}
+
+/**
+ * The score the goal is about: over the mutants that could be killed at all. A mutant the
+ * survivors list explains as equivalent behaves as the original does for every request, so
+ * no check could kill it. One explained as changing no tenant line still counts as a
+ * survivor here: it is not equivalent, only outside what an isolation check should fail.
+ */
+function killableScoreOf(tally: Tally): number {
+  const killable = tally.total - tally.error - tally.equivalent;
+  return killable === 0 ? 1 : (tally.finding + tally.crash + tally.timeout) / killable;
 }
 
 function percent(value: number): string {
@@ -293,24 +306,25 @@ function summarise(report: Report, ledger: Map<string, LedgerEntry>, minutes: nu
       }
       if (outcome !== 'survived') continue;
       const key = survivorKey(file, lines, mutant);
-      const equivalent = explained.has(key);
-      if (equivalent) tally.equivalent++;
-      const line = `  ${file}:${mutant.location.start.line}:${mutant.location.start.column} ${mutant.mutatorName}: ${describeChange(lines, mutant)}${equivalent ? '  (equivalent, see the list)' : ''}`;
+      const explanation = explained.get(key);
+      if (explanation === 'equivalent') tally.equivalent++;
+      if (explanation === 'no tenant line') tally.noTenantLine++;
+      const line = `  ${file}:${mutant.location.start.line}:${mutant.location.start.column} ${mutant.mutatorName}: ${describeChange(lines, mutant)}${explanation === undefined ? '' : `  (${explanation}, see the list)`}`;
       survivors.push(line);
-      if (!equivalent) unexplained.push(`  | ${key} | ... |`);
+      if (explanation === undefined) unexplained.push(`  | ${key} | ... |`);
     }
   }
 
   const all = [...byFile.values()].reduce((sum, tally) => addTally(sum, tally), emptyTally());
   const core = SCOPING_AND_SESSION.map((file) => byFile.get(file)).filter((tally): tally is Tally => tally !== undefined).reduce(addTally, emptyTally());
-  const header = ['file', 'mutants', 'by finding', 'by crash', 'timed out', 'survived', 'equivalent', 'score'];
+  const header = ['file', 'mutants', 'by finding', 'by crash', 'timed out', 'survived', 'equivalent', 'no tenant line', 'score', 'goal score'];
   const rows = [...byFile.entries()].map(([file, tally]) => [relative('.', file), ...columns(tally)]);
   const out: string[] = [];
   out.push('');
   out.push('Mutation score of the suite against the sandbox (killed or timed out, over all mutants):');
   for (const line of table(header, [...rows, ['all', ...columns(all)]])) out.push(`  ${line}`);
   out.push('');
-  out.push(`Score ${percent(scoreOf(all))}: ${all.finding + all.crash} of ${all.total} mutants killed (${all.finding} by an isolation finding, ${all.crash} by a crash), ${all.timeout} timed out, ${all.survived} survived (${all.equivalent} explained as equivalent)${minutes === undefined ? '' : `, in ${minutes.toFixed(0)} min`}.`);
+  out.push(`Score ${percent(scoreOf(all))}: ${all.finding + all.crash} of ${all.total} mutants killed (${all.finding} by an isolation finding, ${all.crash} by a crash), ${all.timeout} timed out, ${all.survived} survived (${all.equivalent} explained as equivalent, ${all.noTenantLine} as changing no tenant line)${minutes === undefined ? '' : `, in ${minutes.toFixed(0)} min`}.`);
   out.push(`Killed by an isolation finding alone: ${percent(all.total === 0 ? 1 : all.finding / all.total)} of the mutants.`);
   if (crashes.size > 0) {
     const byVerdict = [...crashes.entries()].map(([verdict, count]) => `${count} ${verdict}`).join(', ');
@@ -322,8 +336,9 @@ function summarise(report: Report, ledger: Map<string, LedgerEntry>, minutes: nu
         : `Killed by a crash, by the suite's verdict: ${byVerdict}. A run stops at its first failure, so a check that would have found a leak later may not have run: the count by finding is a lower bound (${FULL_CRASH_RUNS} tries each again in full).`,
     );
   }
-  const coreScore = scoreOf(core);
-  const coreLine = `Scoping and session code (${SCOPING_AND_SESSION.join(', ')}): ${percent(coreScore)} killed or timed out; goal ${percent(GOAL)}.`;
+  out.push(`Over the mutants not explained as equivalent (the goal's measure): ${percent(killableScoreOf(all))}.`);
+  const coreScore = killableScoreOf(core);
+  const coreLine = `Scoping and session code (${SCOPING_AND_SESSION.join(', ')}): ${percent(coreScore)} of the mutants not explained as equivalent killed or timed out (${percent(scoreOf(core))} of all); goal ${percent(GOAL)}.`;
   if (core.total > 0) out.push(coreLine);
   out.push('');
   if (survivors.length === 0) out.push('No mutant survived.');
@@ -348,11 +363,12 @@ function addTally(sum: Tally, tally: Tally): Tally {
     survived: sum.survived + tally.survived,
     error: sum.error + tally.error,
     equivalent: sum.equivalent + tally.equivalent,
+    noTenantLine: sum.noTenantLine + tally.noTenantLine,
   };
 }
 
 function columns(tally: Tally): string[] {
-  return [tally.total, tally.finding, tally.crash, tally.timeout, tally.survived, tally.equivalent].map(String).concat(percent(scoreOf(tally)));
+  return [tally.total, tally.finding, tally.crash, tally.timeout, tally.survived, tally.equivalent, tally.noTenantLine].map(String).concat(percent(scoreOf(tally)), percent(killableScoreOf(tally)));
 }
 
 /** The code a mutant changed, and what it became, on one line each side. */
@@ -384,14 +400,22 @@ function survivorKey(file: string, lines: readonly string[], mutant: ReportMutan
   return `\`${file}\` ${mutant.mutatorName}: \`${describeChange(lines, mutant).replaceAll('`', "'").replaceAll('|', '\\|')}\``;
 }
 
-/** The keys in the first column of the survivors list's table rows. */
-function readExplained(path: string): Set<string> {
-  if (!existsSync(path)) return new Set();
-  const keys = readFileSync(path, 'utf8')
+type Explanation = 'equivalent' | 'no tenant line';
+
+/**
+ * The survivors list's table rows: the key in the first column, and the reason's kind, read
+ * from the bold words that open the second (**No tenant line.**, or any kind of equivalence).
+ */
+function readExplained(path: string): Map<string, Explanation> {
+  if (!existsSync(path)) return new Map();
+  const rows = readFileSync(path, 'utf8')
     .split('\n')
     .filter((line) => line.startsWith('| `'))
-    .map((line) => line.slice(2, line.indexOf('` |', 2) + 1));
-  return new Set(keys);
+    .map((line): [string, Explanation] => {
+      const end = line.indexOf('` |', 2) + 1;
+      return [line.slice(2, end), line.slice(end).startsWith(' | **No tenant line.') ? 'no tenant line' : 'equivalent'];
+    });
+  return new Map(rows);
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
