@@ -15,18 +15,18 @@ import { startSandbox } from '../sandbox/server.ts';
 import { check, expect, test } from '../e2e/support/test.ts';
 import { verifyProvider } from './provider-verification.ts';
 
-const providerTest = test.extend<{ providerUrl: string }, { testModeProvider: string | null }>({
-  testModeProvider: [
-    async ({ targetName }, use) => {
-      if (process.env.PACT_PROVIDER_URL) return use(process.env.PACT_PROVIDER_URL);
-      const variant = plannedTargets(readProfile(environmentName())).find((target) => target.name === targetName)?.variant;
-      if (variant === undefined) return use(null);
-      const sandbox = await startSandbox({ variant, testMode: true });
-      await use(sandbox.url);
-      await sandbox.close();
-    },
-    { scope: 'worker' },
-  ],
+// Test-scoped, though the provider outlives no more than this file's one test either way: a
+// worker-scoped fixture of its own would give this file a worker of its own in every target's
+// project (Playwright groups tests by their worker fixtures), a process start per target.
+const providerTest = test.extend<{ providerUrl: string; testModeProvider: string | null }>({
+  testModeProvider: async ({ targetName }, use) => {
+    if (process.env.PACT_PROVIDER_URL) return use(process.env.PACT_PROVIDER_URL);
+    const variant = plannedTargets(readProfile(environmentName())).find((target) => target.name === targetName)?.variant;
+    if (variant === undefined) return use(null);
+    const sandbox = await startSandbox({ variant, testMode: true });
+    await use(sandbox.url);
+    await sandbox.close();
+  },
   providerUrl: async ({ testModeProvider }, use, testInfo) => {
     testInfo.skip(testModeProvider === null, 'no provider in test mode to seed: set PACT_PROVIDER_URL to one (docs/contracts.md)');
     await use(testModeProvider ?? '');

@@ -13,8 +13,9 @@ import { artifactTexts, findPhi } from './support/phi-scan.ts';
 import { profileVariablesFor } from './support/profile-variables.ts';
 import { runSuite, type SuiteRun } from '../lib/suite-run.ts';
 
-// Shaped like the profiles it stands in for: MHS, a decoy clinic and a health system.
-const dataset = generateDataset({ tenants: 3 });
+// Shaped like the profiles it stands in for: MHS, a decoy clinic and a health system; as small
+// as the proofs' datasets (test/support/proof.ts), which every check's planted rows survive.
+const dataset = generateDataset({ tenants: 3, rows: 160 });
 const runs: SuiteRun[] = [];
 after(() => {
   for (const run of runs) rmSync(run.artifactsDir, { recursive: true, force: true });
