@@ -18,7 +18,7 @@ import { VECTORS } from '../lib/authorization/vectors.ts';
 import { startSandbox } from '../sandbox/server.ts';
 import { chromiumExecutable, QUIET_CHROMIUM_ARGS } from '../lib/browser.ts';
 import { after, before, describe, test } from 'node:test';
-import type { CheckId } from '../lib/checks.ts';
+import { CHECKS, type CheckId } from '../lib/checks.ts';
 import { VERDICT_FILE, type VerdictRecord } from '../lib/report/run-verdict.ts';
 import { generateDataset } from '../fixtures/dataset.ts';
 import { datasetOptionsFromEnv } from '../fixtures/options.ts';
@@ -54,6 +54,8 @@ const MUST_CATCH: Readonly<Record<ScopingVariant, readonly MustCatch[]>> = {
     { check: 'surfaces.agree', type: 'clinic' },
     { check: 'api.export', type: 'health_system' },
     { check: 'api.export', type: 'urgent_care' },
+    { check: 'api.own-organization', type: 'clinic' },
+    { check: 'admin.export-each-tenant', type: 'luna_admin' },
   ],
   'trusted-org-param': [
     { check: 'api.other-organization', type: 'clinic' },
@@ -72,6 +74,7 @@ const MUST_CATCH: Readonly<Record<ScopingVariant, readonly MustCatch[]>> = {
   'export-drops-rows': [
     { check: 'file.download', type: 'clinic' },
     { check: 'surfaces.agree', type: 'luna_admin' },
+    { check: 'admin.export-each-tenant', type: 'luna_admin' },
   ],
   'cross-tenant-cache': [{ check: 'pair.back-to-back' }],
   'late-leak': [
@@ -104,6 +107,7 @@ const MUST_CATCH: Readonly<Record<ScopingVariant, readonly MustCatch[]>> = {
     { check: 'session.sign-out-api', type: 'clinic' },
     { check: 'session.sign-out-api', type: 'luna_admin' },
     { check: 'replay.page-requests', type: 'clinic' },
+    { check: 'sign-in.page' },
   ],
   'recent-unscoped': [{ check: 'replay.page-requests', type: 'clinic' }],
   'loose-sessions': [
@@ -124,6 +128,16 @@ const CONTRACT_MUST_BREAK: Readonly<Partial<Record<ScopingVariant, readonly stri
   'health-system-unscoped': ['a health_system user exports its patients treated'],
   'export-drops-rows': ['a clinic user exports its patients treated', 'the Luna admin exports its patients treated'],
   'extra-columns': ['a health_system user exports its patients treated'],
+};
+
+/** Checks shown to fail somewhere other than MUST_CATCH, and where. */
+const PROVEN_ELSEWHERE: Readonly<Partial<Record<CheckId, string>>> = {
+  'contract.verify': 'CONTRACT_MUST_BREAK, above',
+  'coverage.tenants': 'test/coverage.test.ts, on profiles that leave a tenant out or untyped',
+  'coverage.types': 'test/coverage.test.ts, on a profile with a type no persona has',
+  // It judges the contract this suite writes, against pact's mock of the API: no target takes
+  // part, so no variant can reach it. It guards the contract's own rows against our edits.
+  'contract.consumer': 'no target takes part: the rows it pins are judged by the oracle, whose own tests (test/oracle.test.ts) fail on foreign rows',
 };
 
 /** The one rule by which the proof counts a check as having caught a bug: it failed, with isolation findings only. */
@@ -197,6 +211,12 @@ describe('the suite on a target that fails to answer', () => {
 });
 
 describe('the proof itself', () => {
+  test('shows every check able to fail: each is meant to catch some variant, or is shown to fail elsewhere', () => {
+    const meant = new Set(Object.values(MUST_CATCH).flatMap((entries) => entries.map((entry) => entry.check)));
+    const unproven = (Object.keys(CHECKS) as CheckId[]).filter((id) => !meant.has(id) && PROVEN_ELSEWHERE[id] === undefined);
+    assert.deepEqual(unproven, [], 'checks that no variant is shown to fail: a check that cannot fail is a defect');
+  });
+
   test('runs every check of the correct sandbox on every variant, none skipped', () => {
     const expected = outcomesOf('correct').map(ran).sort();
     for (const variant of DETECTION_VARIANTS) {
