@@ -7,7 +7,8 @@
  *   3. the wall time of `npm start` on the default sandbox, its contracts and each flow.
  *
  * A benchmark, not a test: a missed target is reported with its margin and the exit code
- * stays 0; only a figure that could not be measured makes it 1 (a mistaken option, 2).
+ * stays 0; only a figure that could not be measured makes it 4, a failure of ours (a mistaken
+ * option, 2), as in every command's convention: 1 is an isolation finding, which a bench has none of.
  * `--help` says so; `--skip-suite` leaves out part 3, the slowest and noisiest. Every figure comes from a
  * process of its own (see judge-child.ts, sandbox-child.ts), so that one run's heap or JIT
  * state never colours another's. Progress goes to stderr, the page to stdout, and nothing
@@ -22,6 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import { sandboxPassword } from '../fixtures/credentials.ts';
 import { streamDataset } from '../fixtures/dataset.ts';
 import { command } from '../cli/command.ts';
+import { EXIT_CODES } from '../lib/report/run-verdict.ts';
 import type { Measurement } from './judge-child.ts';
 import type { SandboxReady, SandboxReport } from './sandbox-child.ts';
 
@@ -50,7 +52,7 @@ const tool = command({
   details: [
     '--skip-suite  leave out the npm start section (the whole Playwright suite, the slowest part)',
     'A benchmark, not a test: a missed target is reported with its margin and the exit code stays 0;',
-    'exit 1 when a figure could not be measured, 2 for a usage error. Takes several minutes.',
+    'exit 4 when a figure could not be measured, 2 for a usage error. Takes several minutes.',
   ],
   options: { 'skip-suite': { type: 'boolean' } },
 });
@@ -93,7 +95,7 @@ try {
   await cleanUp();
 }
 process.stdout.write(`${lines.join('\n')}\n`);
-process.exitCode = unmeasured > 0 ? 1 : 0;
+process.exitCode = unmeasured > 0 ? EXIT_CODES['suite-error'] : EXIT_CODES.pass;
 
 /** The exports hold the generated people, so they never outlive the run; logs stay only to explain a failure. */
 async function cleanUp(): Promise<void> {
@@ -140,6 +142,8 @@ interface SandboxExport {
 async function exportFromSandbox(rows: number, file: string): Promise<SandboxExport> {
   const log = createWriteStream(join(work, `sandbox-${rows}.log`));
   const child = fork(SANDBOX_CHILD, [String(SEED), String(TENANTS), String(rows)], { execPath: process.execPath, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  // A stopped bench stops what it started.
+  tool.stopsWith(child);
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   try {
@@ -374,6 +378,7 @@ async function runProcess(
   const inherited = Object.entries(process.env).filter(([name]) => !clear.includes(name));
   const childEnv = { ...Object.fromEntries(inherited), ...env };
   const child = spawn(command, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  tool.stopsWith(child);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

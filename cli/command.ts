@@ -87,11 +87,16 @@ export function command(spec: CommandSpec): Command {
       const forward = (signal: NodeJS.Signals) => () => {
         if (child.exitCode === null) child.kill(signal);
       };
-      process.on('SIGINT', forward('SIGINT'));
-      process.on('SIGTERM', forward('SIGTERM'));
-      process.on('SIGHUP', forward('SIGTERM'));
-      process.on('exit', () => {
-        if (child.exitCode === null) child.kill('SIGTERM');
+      const listeners = [
+        ['SIGINT', forward('SIGINT')],
+        ['SIGTERM', forward('SIGTERM')],
+        ['SIGHUP', forward('SIGTERM')],
+        ['exit', forward('SIGTERM')],
+      ] as const;
+      for (const [event, listener] of listeners) process.on(event, listener);
+      // A command that starts many children (bench) must not pile up a listener per child.
+      child.once('exit', () => {
+        for (const [event, listener] of listeners) process.off(event, listener);
       });
     },
   };

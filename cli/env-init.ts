@@ -18,15 +18,13 @@
  *
  * Nothing it prints or writes holds patient data: tenants, counts and accounts only.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
-import { profilesDir, type Profile, type ProfilePersona, type ProfileTenant } from '../lib/environment.ts';
+import { profileVariables, profilesDir, type Profile, type ProfilePersona, type ProfileTenant } from '../lib/environment.ts';
 import { EXIT_CODES } from '../lib/report/run-verdict.ts';
 import { dashboardClient, probeTarget, SignInError, startSession, type DashboardClient, type Me } from '../lib/target/client.ts';
 import { command } from './command.ts';
 
-const ROOT = join(import.meta.dirname, '..');
 const NAME = 'npm run env:init';
 /** The profile's own rule for names and persona keys (lib/environment.ts). */
 const KEY_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
@@ -122,7 +120,7 @@ const shown = relative(process.cwd(), file).startsWith('..') ? file : relative(p
 // Before any network: a profile someone wrote by hand is not lost to a typo in a command.
 if (existsSync(file) && parsed.values.force !== true) tool.usageError(`${shown} exists; --force overwrites it`);
 
-const variables = readVariables(name);
+const variables = profileVariables(name, process.env);
 const missing = [...new Set([...users.map((user) => user.variable), ...(canariesVariable ? [canariesVariable] : [])])].filter((variable) => !variables[variable]);
 if (missing.length > 0) tool.usageError(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set: set ${missing.length === 1 ? 'it' : 'them'} in the environment or in .env.${name}.local`);
 const canaries = canariesVariable ? tool.guard(() => parseCanaries(canariesVariable, variables[canariesVariable] ?? '')) : [];
@@ -160,12 +158,6 @@ function userSpec(flag: UserSpec['flag'], text: string): UserSpec {
   const email = keyed?.[2] ?? who;
   if (!email.includes('@')) tool.usageError(`${flag} ${text}: "${email}" is not an email`);
   return { flag, key: keyed?.[1], email, variable };
-}
-
-/** The same sources, in the same order, as `npm start` reads for this profile (lib/environment.ts). */
-function readVariables(profileName: string): NodeJS.ProcessEnv {
-  const fromFile = (name: string) => (existsSync(join(ROOT, name)) ? parseDotenv(readFileSync(join(ROOT, name))) : {});
-  return { ...fromFile(`.env.${profileName}`), ...fromFile(`.env.${profileName}.local`), ...process.env };
 }
 
 function parseCanaries(variable: string, text: string): string[] {

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { loadEnvironment, readProfile } from '../lib/environment.ts';
 import type { Verdict } from '../lib/oracle/index.ts';
 import { EXIT_CODES, VERDICT_FILE, type VerdictRecord } from '../lib/report/run-verdict.ts';
-import { runSuite, type TestOutcome } from '../lib/suite-run.ts';
+import { caught, runSuite, type TestOutcome } from '../lib/suite-run.ts';
 import { parseVariant } from '../sandbox/variants.ts';
 import { command } from './command.ts';
 
@@ -85,19 +85,21 @@ const run = await runSuite(
   },
   // The incident's checks need no pact, so the consumer contract project they follow is not run.
   ['--project=isolation', '--no-deps', `--grep=${incident.tag}`],
+  // A kill of repro stops Playwright, and Playwright its sandbox and browsers.
+  (child) => tool.stopsWith(child),
 );
 const runVerdict = readRunVerdict(run.artifactsDir);
 rmSync(run.artifactsDir, { recursive: true, force: true });
 
 const checks = run.outcomes.filter((outcome) => outcome.check !== undefined && incident.checks.includes(outcome.check) && !outcome.skipped);
 // Only an isolation finding is a catch: a target that failed to answer proves nothing either way.
-const caught = checks.filter((outcome) => !outcome.ok && outcome.kind === 'isolation');
-const crashed = checks.filter((outcome) => !outcome.ok && outcome.kind !== 'isolation');
+const findings = checks.filter(caught);
+const crashed = checks.filter((outcome) => !outcome.ok && !caught(outcome));
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
-if (caught.length > 0) {
-  console.log(`\n${onSandbox ? 'REPRODUCED' : `STILL PRESENT in ${envName}`} in ${seconds}s: ${caught.length} of ${checks.length} check(s) caught it.`);
-  for (const outcome of caught) printEvidence(outcome);
+if (findings.length > 0) {
+  console.log(`\n${onSandbox ? 'REPRODUCED' : `STILL PRESENT in ${envName}`} in ${seconds}s: ${findings.length} of ${checks.length} check(s) caught it.`);
+  for (const outcome of findings) printEvidence(outcome);
   if (crashed.length > 0) console.log(`  (${crashed.length} other check(s) failed for another reason; the findings above stand.)`);
   process.exit(onSandbox ? EXIT_CODES.pass : EXIT_CODES.finding);
 }

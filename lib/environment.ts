@@ -126,8 +126,8 @@ export function isReadOnly(profile: Pick<Profile, 'production' | 'readOnly'>): b
   return profile.production === true || profile.readOnly === true;
 }
 
-/** The process environment over `.env.<name>.local` over `.env.<name>`. */
-function profileVariables(name: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/** The process environment over `.env.<name>.local` over `.env.<name>`: how every command reads a profile's variables. */
+export function profileVariables(name: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const fromFile = (file: string) => (existsSync(join(ROOT, file)) ? parseDotenv(readFileSync(join(ROOT, file))) : {});
   return { ...fromFile(`.env.${name}`), ...fromFile(`.env.${name}.local`), ...env };
 }

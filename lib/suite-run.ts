@@ -4,7 +4,7 @@
  * outcome with its error messages and verdicts. The incident repro and the project's own
  * tests both drive the suite through here.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,11 @@ export interface TestOutcome {
   readonly kind: FailureKind | undefined;
   readonly errors: readonly string[];
   readonly verdicts: readonly Verdict[];
+}
+
+/** The one rule by which a failed check counts as having caught a leak: it failed, with isolation findings only. */
+export function caught(outcome: TestOutcome): boolean {
+  return !outcome.ok && outcome.kind === 'isolation';
 }
 
 export interface SuiteRun {
@@ -60,15 +65,19 @@ interface JsonReport {
 const ROOT = join(import.meta.dirname, '..');
 const PLAYWRIGHT_CLI = join(ROOT, 'node_modules/@playwright/test/cli.js');
 
-export async function runSuite(env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<SuiteRun> {
+export async function runSuite(env: NodeJS.ProcessEnv, args: readonly string[] = [], onSpawn?: (child: ChildProcess) => void): Promise<SuiteRun> {
   const artifactsDir = mkdtempSync(join(tmpdir(), 'isolation-run-'));
-  const { code, output } = await runNode([PLAYWRIGHT_CLI, 'test', ...args], { ...env, SUITE_ARTIFACTS_DIR: artifactsDir, FORCE_COLOR: '0' });
+  const { code, output } = await runNode([PLAYWRIGHT_CLI, 'test', ...args], { ...env, SUITE_ARTIFACTS_DIR: artifactsDir, FORCE_COLOR: '0' }, ROOT, onSpawn);
   return { exitCode: code, output, artifactsDir, outcomes: readOutcomes(artifactsDir) };
 }
 
-/** Runs a Node script of this project in a child process, on this Node, and collects what it printed. */
-export async function runNode(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd: string = ROOT): Promise<{ code: number | null; output: string }> {
+/**
+ * Runs a Node script of this project in a child process, on this Node, and collects what it
+ * printed. `onSpawn` lets a command tie the child to its own life (cli/command.ts, stopsWith).
+ */
+export async function runNode(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd: string = ROOT, onSpawn?: (child: ChildProcess) => void): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  onSpawn?.(child);
   const chunks: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -85,6 +85,7 @@ const tool = command({
 const args = process.argv.slice(2);
 if (args[0] === '--mutant') await runMutant();
 else if (args[0] === '--report-only') {
+  tool.parse(args.slice(1));
   if (!existsSync(join(ROOT, REPORT_FILE))) tool.usageError(`no ${REPORT_FILE} to summarise: run \`npm run mutation\` first`);
   process.exit(summarise(readReport(join(ROOT, REPORT_FILE)), readLedger(join(ROOT, LEDGER_FILE)), undefined));
 }

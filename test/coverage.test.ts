@@ -20,6 +20,7 @@ import { sandboxPassword } from '../fixtures/credentials.ts';
 import { generateDataset, streamDataset, type DatasetOptions } from '../fixtures/dataset.ts';
 import type { Profile, ProfilePersona, ProfileTenant } from '../lib/environment.ts';
 import type { Organization } from '../lib/model.ts';
+import { organizationOf } from './support/dataset-lookup.ts';
 import { VERDICT_FILE, type VerdictRecord } from '../lib/report/run-verdict.ts';
 import { runSuite, type SuiteRun, type TestOutcome } from '../lib/suite-run.ts';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
@@ -28,11 +29,7 @@ import { artifactTexts, findPhi } from './support/phi-scan.ts';
 // The five named tenants, and a sixth of a type the default dataset does not have.
 const OPTIONS: Partial<DatasetOptions> = { tenants: 6, rows: 240, types: ['home_health'] };
 const dataset = streamDataset(OPTIONS);
-const organization = (id: string): Organization => {
-  const found = dataset.organizations.find((candidate) => candidate.id === id);
-  assert.ok(found, `the dataset has no tenant ${id}`);
-  return found;
-};
+const organization = (id: string): Organization => organizationOf(dataset, id);
 const MHS = organization('org-mhs');
 const RIVERSIDE = organization('org-riverside-clinic');
 const NORTHWIND = organization('org-northwind-health');

@@ -17,17 +17,15 @@ import { sandboxPassword } from '../fixtures/credentials.ts';
 import { generateDataset, streamDataset } from '../fixtures/dataset.ts';
 import type { Profile } from '../lib/environment.ts';
 import type { Persona } from '../lib/model.ts';
+import { organizationOf, personaOf as personaOfDataset } from './support/dataset-lookup.ts';
+import { freePort } from './support/ports.ts';
 import { EXIT_CODES, VERDICT_FILE, type VerdictRecord } from '../lib/report/run-verdict.ts';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { runScript } from './support/command.ts';
 import { artifactTexts, findPhi } from './support/phi-scan.ts';
 
 const dataset = streamDataset();
-const personaOf = (key: string): Persona => {
-  const persona = dataset.personas.find((candidate) => candidate.key === key);
-  assert.ok(persona, `the dataset has no persona ${key}`);
-  return persona;
-};
+const personaOf = (key: string): Persona => personaOfDataset(dataset, key);
 const MHS = personaOf('mhs-clinic');
 const RIVERSIDE = personaOf('decoy-clinic');
 const NORTHWIND = personaOf('health-system');
@@ -53,8 +51,7 @@ const USERS = [
 ];
 
 /** The one tenant no persona belongs to. */
-const LAKESHORE = dataset.organizations.find((organization) => organization.id === 'org-lakeshore-health');
-assert.ok(LAKESHORE);
+const LAKESHORE = organizationOf(dataset, 'org-lakeshore-health');
 
 const profiles = mkdtempSync(join(tmpdir(), 'env-init-profiles-'));
 const runsDir = mkdtempSync(join(tmpdir(), 'env-init-run-'));
@@ -143,10 +140,7 @@ describe('npm run env:init', () => {
   });
 
   test('names an unreachable URL, or one that is not the dashboard, in one line (exit 3)', async () => {
-    const dead = createServer();
-    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
-    const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
-    await new Promise<void>((resolve) => dead.close(() => resolve()));
+    const deadUrl = `http://127.0.0.1:${await freePort()}`;
     assertRefused(await envInit(['unreachable', '--url', deadUrl, ...USERS]), EXIT_CODES['target-error'], /did not answer GET \/api\/me: connect ECONNREFUSED/, 'unreachable');
 
     const foreign = createServer((_, response) => response.end('<html>a login page of something else</html>'));

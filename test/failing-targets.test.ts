@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { generateDataset } from '../fixtures/dataset.ts';
 import type { Persona } from '../lib/model.ts';
+import { personaOf as personaOfDataset } from './support/dataset-lookup.ts';
 import { sandboxPassword } from '../fixtures/credentials.ts';
 import { formatVerdict, judgeExport } from '../lib/oracle/index.ts';
 import { dashboardClient, probeTarget, signIn } from '../lib/target/client.ts';
@@ -28,9 +29,7 @@ after(async () => {
 });
 
 function personaOf(key: Persona['key']): Persona {
-  const persona = dataset.personas.find((candidate) => candidate.key === key);
-  assert.ok(persona);
-  return persona;
+  return personaOfDataset(dataset, key);
 }
 
 async function sandbox(options: Parameters<typeof startSandbox>[0] = {}): Promise<Sandbox> {

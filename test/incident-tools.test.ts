@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { personaOf } from './support/dataset-lookup.ts';
+import { freePort } from './support/ports.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -55,19 +56,8 @@ describe('npm run repro', () => {
     assert.match(present.output, /STILL PRESENT in alpha/);
   });
 
-  test('names the known incidents when asked for an unknown one', async () => {
-    const { code, output } = await runScript('cli/repro.ts', ['1999-01-01']);
-    assert.equal(code, 2);
-    assert.match(output, /unknown incident 1999-01-01; incidents: 2025-06-09/);
-  });
-
   test('says COULD NOT TELL, a target error (exit 3), for an environment that does not answer', async () => {
-    // A port that was free a moment ago: nothing listens there.
-    const holder = createServer();
-    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
-    const { port } = holder.address() as AddressInfo;
-    await new Promise((resolve) => holder.close(resolve));
-    const { code, output } = await runScript('cli/repro.ts', ['2025-06-09', '--env', 'alpha'], profileVariablesFor('ALPHA', `http://127.0.0.1:${port}`, alphaShaped));
+    const { code, output } = await runScript('cli/repro.ts', ['2025-06-09', '--env', 'alpha'], profileVariablesFor('ALPHA', `http://127.0.0.1:${await freePort()}`, alphaShaped));
     assert.equal(code, 3, output);
     assert.match(output, /COULD NOT TELL/);
     assert.match(output, /TargetUnreachableError/);
@@ -83,8 +73,7 @@ describe('npm run repro', () => {
 
 describe('npm run isolation-check', () => {
   async function saveExport(variant: VariantName): Promise<string> {
-    const mhs = dataset.personas.find((persona) => persona.key === 'mhs-clinic');
-    assert.ok(mhs);
+    const mhs = personaOf(dataset, 'mhs-clinic');
     return withSandbox(variant, async (url) => {
       const client = await signIn(url, mhs, sandboxPassword(mhs));
       const response = await client.exportResponse();
@@ -106,11 +95,5 @@ describe('npm run isolation-check', () => {
     const { code, output } = await runScript('cli/isolation-check.ts', [await saveExport('correct'), '--as', 'mhs-clinic']);
     assert.equal(code, 0, output);
     assert.match(output, /^PASS/m);
-  });
-
-  test('names a missing file instead of crashing', async () => {
-    const { code, output } = await runScript('cli/isolation-check.ts', [join(scratch, 'nothing.csv'), '--as', 'mhs-clinic']);
-    assert.equal(code, 2);
-    assert.match(output, /no file at/);
   });
 });

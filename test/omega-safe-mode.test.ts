@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, rmSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { generateDataset } from '../fixtures/dataset.ts';
+import { PROOF_ENV } from './support/proof.ts';
 import { startSandbox } from '../sandbox/server.ts';
 import { artifactTexts, findPhi } from './support/phi-scan.ts';
 import { profileVariablesFor } from './support/profile-variables.ts';
@@ -15,7 +16,7 @@ import { runSuite, type SuiteRun } from '../lib/suite-run.ts';
 
 // Shaped like the profiles it stands in for: MHS, a decoy clinic and a health system; as small
 // as the proofs' datasets (test/support/proof.ts), which every check's planted rows survive.
-const dataset = generateDataset({ tenants: 3, rows: 160 });
+const dataset = generateDataset({ tenants: 3, rows: Number(PROOF_ENV.DATASET_ROWS) });
 const runs: SuiteRun[] = [];
 after(() => {
   for (const run of runs) rmSync(run.artifactsDir, { recursive: true, force: true });

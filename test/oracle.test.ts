@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { generateDataset, seededRandom, streamDataset } from '../fixtures/dataset.ts';
 import { compareRows, type PatientTreated } from '../lib/model.ts';
 import { formatVerdict, judgeExport, judgeRows, rowRef, type Knowledge, type Subject, type Verdict } from '../lib/oracle/index.ts';
-import { cellsOf, csvText, HEADER, type WriterOptions } from './support/dashboard-handlers.ts';
+import { cellsOf, csvText, exportText, HEADER } from './support/dashboard-handlers.ts';
 
 const dataset = generateDataset();
 const MHS = 'org-mhs';
@@ -22,10 +22,6 @@ const nothingKnown: Knowledge = { organizations: [] };
 
 const mhsUser: Subject = { persona: 'mhs-clinic', organizationId: MHS, filters: {} };
 const lunaAdmin: Subject = { persona: 'luna-admin', organizationId: null, filters: {} };
-
-function exportOf(rows: readonly PatientTreated[], options: WriterOptions = {}): string {
-  return csvText([HEADER, ...rows.map(cellsOf)], options);
-}
 
 function rowsOf(organizationId: string | null, filters: Subject['filters'] = {}): PatientTreated[] {
   return dataset.rows.filter(
@@ -81,7 +77,7 @@ function assertFailsWith(verdict: Verdict, kind: string): void {
 }
 
 const mhsRows = rowsOf(MHS);
-const mhsExport = exportOf(mhsRows);
+const mhsExport = exportText(mhsRows);
 
 describe('a tenant receives its own rows, whole and only', () => {
   test('a correct export of the MHS clinic passes, with its headers', async () => {
@@ -101,7 +97,7 @@ describe('a tenant receives its own rows, whole and only', () => {
   test('every tenant, whatever its type, passes with its own correct export', async () => {
     for (const organization of dataset.organizations) {
       const subject: Subject = { persona: organization.id, organizationId: organization.id, filters: {} };
-      assertPasses(await judgeExport(inOneChunk(exportOf(rowsOf(organization.id))), subject, groundTruth));
+      assertPasses(await judgeExport(inOneChunk(exportText(rowsOf(organization.id))), subject, groundTruth));
     }
   });
 
@@ -127,7 +123,7 @@ describe('a tenant receives its own rows, whole and only', () => {
   test('a filtered export holds exactly the own rows within the dates', async () => {
     const filters = { from: '2024-06-01', to: '2024-12-31' };
     const subject: Subject = { ...mhsUser, filters };
-    const verdict = await judgeExport(inOneChunk(exportOf(rowsOf(MHS, filters))), subject, groundTruth);
+    const verdict = await judgeExport(inOneChunk(exportText(rowsOf(MHS, filters))), subject, groundTruth);
     assertPasses(verdict);
     assert.equal(verdict.expectedOwnRows, rowsOf(MHS, filters).length);
   });
@@ -135,7 +131,7 @@ describe('a tenant receives its own rows, whole and only', () => {
 
 describe('a leak of other tenants is named per tenant', () => {
   test('the incident: an MHS export holding every tenant fails with foreign rows counted per tenant', async () => {
-    const verdict = await judgeExport(inOneChunk(exportOf(dataset.rows)), mhsUser, groundTruth);
+    const verdict = await judgeExport(inOneChunk(exportText(dataset.rows)), mhsUser, groundTruth);
     const foreign = findingOf(verdict, 'foreign-rows');
     assert.equal(verdict.status, 'fail');
     assert.equal(verdict.foreignRowsSeen, dataset.rows.length - mhsRows.length);
@@ -155,7 +151,7 @@ describe('a leak of other tenants is named per tenant', () => {
     const canary = dataset.rows.find((row) => row.patientId === 'CANARY-002');
     assert.ok(canary);
     const rows = [...mhsRows, canary].sort(compareRows);
-    const verdict = await judgeExport(inOneChunk(exportOf(rows)), mhsUser, groundTruth);
+    const verdict = await judgeExport(inOneChunk(exportText(rows)), mhsUser, groundTruth);
     assert.deepEqual(kinds(verdict), ['foreign-canary', 'foreign-rows']);
     assert.deepEqual(findingOf(verdict, 'foreign-canary').byTenant, [
       { organizationId: 'org-riverside-clinic', name: 'Riverside Clinic', type: 'clinic', count: 1 },
@@ -200,21 +196,21 @@ describe('a leak of other tenants is named per tenant', () => {
 
 describe('an export must be whole and nothing but the expected rows', () => {
   test('missing rows are counted and referenced by their expected place', async () => {
-    const verdict = await judgeExport(inOneChunk(exportOf(mhsRows.filter((_, index) => index % 20 !== 3))), mhsUser, groundTruth);
+    const verdict = await judgeExport(inOneChunk(exportText(mhsRows.filter((_, index) => index % 20 !== 3))), mhsUser, groundTruth);
     const missing = findingOf(verdict, 'missing-rows');
     assert.equal(missing.count, mhsRows.filter((_, index) => index % 20 === 3).length);
     assert.match(missing.samples[0] ?? '', /^expected #4 ref:[0-9a-f]{10}$/);
   });
 
   test('a missing own canary is named on its own', async () => {
-    const verdict = await judgeExport(inOneChunk(exportOf(mhsRows.filter((row) => row.patientId !== 'CANARY-001'))), mhsUser, groundTruth);
+    const verdict = await judgeExport(inOneChunk(exportText(mhsRows.filter((row) => row.patientId !== 'CANARY-001'))), mhsUser, groundTruth);
     assert.deepEqual(kinds(verdict), ['missing-canary', 'missing-rows']);
   });
 
   test('a duplicated row is named', async () => {
     const [first, ...rest] = mhsRows;
     assert.ok(first);
-    const verdict = await judgeExport(inOneChunk(exportOf([first, first, ...rest])), mhsUser, groundTruth);
+    const verdict = await judgeExport(inOneChunk(exportText([first, first, ...rest])), mhsUser, groundTruth);
     assert.deepEqual(kinds(verdict), ['duplicate-rows']);
   });
 
@@ -222,7 +218,7 @@ describe('an export must be whole and nothing but the expected rows', () => {
     const filters = { from: '2024-06-01', to: '2024-12-31' };
     const late = mhsRows.find((row) => row.lastVisit > filters.to);
     assert.ok(late);
-    const verdict = await judgeExport(inOneChunk(exportOf([late, ...rowsOf(MHS, filters)])), { ...mhsUser, filters }, groundTruth);
+    const verdict = await judgeExport(inOneChunk(exportText([late, ...rowsOf(MHS, filters)])), { ...mhsUser, filters }, groundTruth);
     assert.deepEqual(kinds(verdict), ['outside-filters']);
   });
 
@@ -236,7 +232,7 @@ describe('an export must be whole and nothing but the expected rows', () => {
 
   test('a known row whose cells differ from the universe drifts, naming the column', async () => {
     const rows = mhsRows.map((row, index) => (index === 5 ? { ...row, visits: row.visits + 1 } : row));
-    const verdict = await judgeExport(inOneChunk(exportOf(rows)), mhsUser, groundTruth);
+    const verdict = await judgeExport(inOneChunk(exportText(rows)), mhsUser, groundTruth);
     assert.deepEqual(kinds(verdict), ['cell-drift']);
     assert.match(findingOf(verdict, 'cell-drift').samples[0] ?? '', /^line 7 ref:[0-9a-f]{10} \(visits\)$/);
   });
@@ -244,7 +240,7 @@ describe('an export must be whole and nothing but the expected rows', () => {
   test('rows out of the dashboard order drift', async () => {
     const rows = [...mhsRows];
     [rows[10], rows[30]] = [rows[30] as PatientTreated, rows[10] as PatientTreated];
-    const verdict = await judgeExport(inOneChunk(exportOf(rows)), mhsUser, groundTruth);
+    const verdict = await judgeExport(inOneChunk(exportText(rows)), mhsUser, groundTruth);
     assert.deepEqual(kinds(verdict), ['order-drift']);
   });
 
@@ -261,10 +257,10 @@ describe('the file keeps the export contract', () => {
     { title: 'a renamed column', text: csvText([HEADER.with(1, 'name'), ...mhsRows.map(cellsOf)]), kind: 'header-drift' },
     { title: 'an extra column', text: csvText([[...HEADER, 'ssn'], ...mhsRows.map((row) => [...cellsOf(row), 'x'])]), kind: 'header-drift' },
     { title: 'a missing column', text: csvText([HEADER.slice(0, 6), ...mhsRows.map((row) => cellsOf(row).slice(0, 6))]), kind: 'header-drift' },
-    { title: 'no byte-order mark', text: exportOf(mhsRows, { bom: '' }), kind: 'bom' },
-    { title: 'two byte-order marks', text: exportOf(mhsRows, { bom: '\uFEFF\uFEFF' }), kind: 'bom' },
-    { title: 'LF line endings', text: exportOf(mhsRows, { eol: '\n' }), kind: 'line-endings' },
-    { title: 'an unescaped formula', text: exportOf(mhsRows, { escapeFormulas: false }), kind: 'formula-unescaped' },
+    { title: 'no byte-order mark', text: exportText(mhsRows, { bom: '' }), kind: 'bom' },
+    { title: 'two byte-order marks', text: exportText(mhsRows, { bom: '\uFEFF\uFEFF' }), kind: 'bom' },
+    { title: 'LF line endings', text: exportText(mhsRows, { eol: '\n' }), kind: 'line-endings' },
+    { title: 'an unescaped formula', text: exportText(mhsRows, { escapeFormulas: false }), kind: 'formula-unescaped' },
   ];
   for (const { title, text, kind } of cases) {
     test(`${title} fails as ${kind} and nothing else`, async () => {
@@ -305,7 +301,7 @@ describe('a bad body is a named failure, never a pass and never an exception', (
     { title: 'an unterminated quote', body: () => inOneChunk(`${mhsExport}P9,"Never closed,1990-01-01`), kind: 'malformed-csv' },
     { title: 'a truncated last record', body: () => inOneChunk(mhsExport.slice(0, -9)), kind: 'truncated-record' },
     { title: 'a file without its final CRLF', body: () => inOneChunk(mhsExport.slice(0, -2)), kind: 'truncated-record' },
-    { title: 'a semicolon-separated file', body: () => inOneChunk(exportOf(mhsRows, { delimiter: ';' })), kind: 'wrong-delimiter' },
+    { title: 'a semicolon-separated file', body: () => inOneChunk(exportText(mhsRows, { delimiter: ';' })), kind: 'wrong-delimiter' },
     { title: 'a body that fails mid-way', body: () => failingAfter(mhsExport, 4000), kind: 'stream-error' },
     { title: 'a body that fails before its first byte', body: () => failingAfter('', 0), kind: 'stream-error' },
     { title: 'a body that yields something that is not bytes', body: () => [42] as unknown as AsyncIterable<Uint8Array>, kind: 'stream-error' },
@@ -326,7 +322,7 @@ describe('a bad body is a named failure, never a pass and never an exception', (
   });
 
   test('a leak seen before the body failed is still named', async () => {
-    const verdict = await judgeExport(failingAfter(exportOf(dataset.rows), 20_000), mhsUser, groundTruth);
+    const verdict = await judgeExport(failingAfter(exportText(dataset.rows), 20_000), mhsUser, groundTruth);
     assert.ok(kinds(verdict).includes('stream-error'));
     assert.ok(kinds(verdict).includes('foreign-rows'));
     assert.ok(!kinds(verdict).includes('missing-rows'), 'rows after the failure are not missing, only unread');
@@ -336,9 +332,9 @@ describe('a bad body is a named failure, never a pass and never an exception', (
 describe('the verdict does not depend on how the body is chunked', () => {
   const bodies: { title: string; text: string }[] = [
     { title: 'a correct export', text: mhsExport },
-    { title: 'the incident export', text: exportOf(dataset.rows) },
-    { title: 'an LF export without a BOM', text: exportOf(mhsRows, { bom: '', eol: '\n' }) },
-    { title: 'an export with two BOMs and unescaped formulas', text: exportOf(dataset.rows, { bom: '\uFEFF\uFEFF', escapeFormulas: false }) },
+    { title: 'the incident export', text: exportText(dataset.rows) },
+    { title: 'an LF export without a BOM', text: exportText(mhsRows, { bom: '', eol: '\n' }) },
+    { title: 'an export with two BOMs and unescaped formulas', text: exportText(dataset.rows, { bom: '\uFEFF\uFEFF', escapeFormulas: false }) },
     { title: 'an unterminated quote', text: `${mhsExport}P9,"Never closed` },
     { title: 'an HTML page', text: '\uFEFF<html></html>' },
   ];
@@ -372,7 +368,7 @@ describe('the file is judged as it streams, whatever its size or form', () => {
     const broken = northwind.findIndex((row) => row.patientName.includes('\r\n'));
     assert.ok(broken >= 0 && broken + 1 < northwind.length, 'the dataset has a name with a CRLF in it');
     const rows = northwind.map((row, index) => (index === broken + 1 ? { ...row, visits: row.visits + 1 } : row));
-    const text = exportOf(rows);
+    const text = exportText(rows);
     const subject: Subject = { persona: 'health-system', organizationId: 'org-northwind-health', filters: {} };
     const verdict = await judgeExport(inOneChunk(text), subject, groundTruth);
     const physical = text.slice(0, text.indexOf(`${rows[broken + 1]?.patientId},`)).split('\n').length;
@@ -382,7 +378,7 @@ describe('the file is judged as it streams, whatever its size or form', () => {
   test('bytes that are not UTF-8 are named by line and column wherever they are, in any chunks', async () => {
     const last = mhsRows.at(-1);
     assert.ok(last && !/[",\r\n]/.test(last.patientName));
-    const text = exportOf(mhsRows);
+    const text = exportText(mhsRows);
     const at = text.lastIndexOf(last.patientName);
     const bytes = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xc3, 0x28]), Buffer.from(text.slice(at + 2))]);
     const verdict = await judgeExport(inOneChunk(bytes), mhsUser, groundTruth);
@@ -395,9 +391,9 @@ describe('the file is judged as it streams, whatever its size or form', () => {
   });
 
   test('the same rows have the same fingerprint in a CRLF file, an LF file, tiny chunks and the list', async () => {
-    const crlf = await judgeExport(inOneChunk(exportOf(dataset.rows)), lunaAdmin, groundTruth);
-    const lf = await judgeExport(inOneChunk(exportOf(dataset.rows, { eol: '\n' })), lunaAdmin, groundTruth);
-    const chunked = await judgeExport(inTinyChunks(exportOf(dataset.rows), 8), lunaAdmin, groundTruth);
+    const crlf = await judgeExport(inOneChunk(exportText(dataset.rows)), lunaAdmin, groundTruth);
+    const lf = await judgeExport(inOneChunk(exportText(dataset.rows, { eol: '\n' })), lunaAdmin, groundTruth);
+    const chunked = await judgeExport(inTinyChunks(exportText(dataset.rows), 8), lunaAdmin, groundTruth);
     const list = await judgeRows(dataset.rows, 'api', lunaAdmin, groundTruth);
     assertPasses(crlf);
     assert.deepEqual(kinds(lf), ['line-endings']);
@@ -409,10 +405,10 @@ describe('the file is judged as it streams, whatever its size or form', () => {
   test('a repeated row is a duplicate for the admin, and for a tenant known by its canaries alone', async () => {
     const [first, ...rest] = dataset.rows;
     assert.ok(first);
-    assert.deepEqual(kinds(await judgeExport(inOneChunk(exportOf([first, first, ...rest])), lunaAdmin, groundTruth)), ['duplicate-rows']);
+    assert.deepEqual(kinds(await judgeExport(inOneChunk(exportText([first, first, ...rest])), lunaAdmin, groundTruth)), ['duplicate-rows']);
     const [own, ...otherOwn] = mhsRows;
     assert.ok(own);
-    assert.deepEqual(kinds(await judgeExport(inOneChunk(exportOf([own, own, ...otherOwn])), mhsUser, canariesOnly)), ['duplicate-rows']);
+    assert.deepEqual(kinds(await judgeExport(inOneChunk(exportText([own, own, ...otherOwn])), mhsUser, canariesOnly)), ['duplicate-rows']);
   });
 });
 
@@ -432,7 +428,7 @@ describe('the ground truth may come in any order, lazily, and is read once per v
     const random = seededRandom(11);
     const shuffled = dataset.rows.map((row) => ({ row, order: random() })).sort((a, b) => a.order - b.order).map(({ row }) => row);
     const { knowledge, passes } = countingUniverse(shuffled);
-    const text = exportOf(mhsRows.filter((_, index) => index % 20 !== 3));
+    const text = exportText(mhsRows.filter((_, index) => index % 20 !== 3));
     const verdict = await judgeExport(inOneChunk(text), mhsUser, knowledge);
     assert.deepEqual(verdict, await judgeExport(inOneChunk(text), mhsUser, groundTruth));
     assert.match(findingOf(verdict, 'missing-rows').samples[0] ?? '', /^expected #4 ref:[0-9a-f]{10}$/);
@@ -441,7 +437,7 @@ describe('the ground truth may come in any order, lazily, and is read once per v
 
   test("the generator's lazy universe, in generation order, gives the same verdicts as the sorted dataset", async () => {
     const { knowledge, passes } = countingUniverse(streamDataset().rows);
-    for (const text of [mhsExport, exportOf(dataset.rows)]) {
+    for (const text of [mhsExport, exportText(dataset.rows)]) {
       assert.deepEqual(await judgeExport(inOneChunk(text), mhsUser, knowledge), await judgeExport(inOneChunk(text), mhsUser, groundTruth));
     }
     assert.deepEqual(await judgeRows(dataset.rows, 'api', lunaAdmin, knowledge), await judgeRows(dataset.rows, 'api', lunaAdmin, groundTruth));
@@ -456,7 +452,7 @@ describe('a check that had nothing foreign to see is not a pass', () => {
     const day = [...days].find(([, tenants]) => tenants.size === 1 && tenants.has(MHS))?.[0];
     assert.ok(day, 'the dataset has a day on which only MHS saw patients');
     const subject: Subject = { ...mhsUser, filters: { from: day, to: day } };
-    const verdict = await judgeExport(inOneChunk(exportOf(rowsOf(MHS, subject.filters))), subject, groundTruth);
+    const verdict = await judgeExport(inOneChunk(exportText(rowsOf(MHS, subject.filters))), subject, groundTruth);
     assert.equal(verdict.status, 'inconclusive');
     assert.equal(verdict.foreignRowsAvailable, 0);
     assert.deepEqual(kinds(verdict), ['vacuous']);
@@ -464,7 +460,7 @@ describe('a check that had nothing foreign to see is not a pass', () => {
 
   test('dates in the wrong order leave nothing to see and are inconclusive', async () => {
     const subject: Subject = { ...mhsUser, filters: { from: '2025-01-02', to: '2025-01-01' } };
-    const verdict = await judgeExport(inOneChunk(exportOf([])), subject, groundTruth);
+    const verdict = await judgeExport(inOneChunk(exportText([])), subject, groundTruth);
     assert.equal(verdict.status, 'inconclusive');
     assert.equal(verdict.expectedOwnRows, 0);
   });
@@ -477,7 +473,7 @@ describe('a check that had nothing foreign to see is not a pass', () => {
   });
 
   test('with canaries but no universe, a leak still fails', async () => {
-    const verdict = await judgeExport(inOneChunk(exportOf(dataset.rows)), mhsUser, canariesOnly);
+    const verdict = await judgeExport(inOneChunk(exportText(dataset.rows)), mhsUser, canariesOnly);
     assert.equal(verdict.status, 'fail');
     assert.deepEqual(kinds(verdict), ['foreign-canary', 'foreign-rows']);
     assert.equal(verdict.expectedOwnRows, null);
@@ -486,19 +482,19 @@ describe('a check that had nothing foreign to see is not a pass', () => {
 
   test('with canaries but no universe, a clean export passes and a missing canary fails', async () => {
     assertPasses(await judgeExport(inOneChunk(mhsExport), mhsUser, canariesOnly));
-    const withoutCanary = exportOf(mhsRows.filter((row) => !row.patientId.startsWith('CANARY')));
+    const withoutCanary = exportText(mhsRows.filter((row) => !row.patientId.startsWith('CANARY')));
     assert.deepEqual(kinds(await judgeExport(inOneChunk(withoutCanary), mhsUser, canariesOnly)), ['missing-canary']);
   });
 
   test('a failure is reported as a failure even when the check was also vacuous', async () => {
-    const verdict = await judgeExport(inOneChunk(exportOf(mhsRows, { bom: '' })), mhsUser, nothingKnown);
+    const verdict = await judgeExport(inOneChunk(exportText(mhsRows, { bom: '' })), mhsUser, nothingKnown);
     assert.equal(verdict.status, 'fail');
   });
 });
 
 describe('a Luna admin sees every tenant', () => {
   test('the admin export of every tenant passes and nothing in it is foreign', async () => {
-    const verdict = await judgeExport(inOneChunk(exportOf(dataset.rows)), lunaAdmin, groundTruth, {
+    const verdict = await judgeExport(inOneChunk(exportText(dataset.rows)), lunaAdmin, groundTruth, {
       filename: 'patients-treated-all-2025-06-09.csv',
       today: '2025-06-09',
     });
@@ -508,7 +504,7 @@ describe('a Luna admin sees every tenant', () => {
   });
 
   test('an admin export missing a tenant fails, naming the tenant', async () => {
-    const verdict = await judgeExport(inOneChunk(exportOf(dataset.rows.filter((row) => row.providerId !== 'org-lakeshore-health'))), lunaAdmin, groundTruth);
+    const verdict = await judgeExport(inOneChunk(exportText(dataset.rows.filter((row) => row.providerId !== 'org-lakeshore-health'))), lunaAdmin, groundTruth);
     const missing = findingOf(verdict, 'missing-rows');
     assert.equal(verdict.status, 'fail');
     assert.deepEqual(missing.byTenant, [
@@ -522,7 +518,7 @@ describe('a Luna admin sees every tenant', () => {
     const day = dataset.rows.find((row) => rowsOf(null, { from: row.lastVisit, to: row.lastVisit }).length === 1)?.lastVisit;
     assert.ok(day);
     const subject: Subject = { ...lunaAdmin, filters: { from: day, to: day } };
-    const verdict = await judgeExport(inOneChunk(exportOf(rowsOf(null, subject.filters))), subject, groundTruth);
+    const verdict = await judgeExport(inOneChunk(exportText(rowsOf(null, subject.filters))), subject, groundTruth);
     assert.equal(verdict.status, 'inconclusive');
   });
 });
@@ -539,11 +535,11 @@ describe('no report carries patient data', () => {
   test('a verdict with many findings holds no name, birth date or patient id of the dataset', async () => {
     const shuffled = [...dataset.rows].reverse();
     const rows = [shuffled[0] as PatientTreated, ...shuffled.map((row, index) => (index % 7 === 0 ? { ...row, patientName: `${row.patientName} Jr` } : row))];
-    const text = `${exportOf(rows, { bom: '', eol: '\n', escapeFormulas: false })}P1,"Never closed ${rows[1]?.patientName}`;
+    const text = `${exportText(rows, { bom: '', eol: '\n', escapeFormulas: false })}P1,"Never closed ${rows[1]?.patientName}`;
     const verdicts = [
       await judgeExport(inOneChunk(text), mhsUser, groundTruth, { contentType: 'text/plain', filename: 'x.csv' }),
-      await judgeExport(inOneChunk(exportOf(rows, { bom: '', eol: '\n', escapeFormulas: false })), mhsUser, groundTruth),
-      await judgeExport(inOneChunk(exportOf(rows.filter((_, index) => index % 3 !== 0))), lunaAdmin, groundTruth),
+      await judgeExport(inOneChunk(exportText(rows, { bom: '', eol: '\n', escapeFormulas: false })), mhsUser, groundTruth),
+      await judgeExport(inOneChunk(exportText(rows.filter((_, index) => index % 3 !== 0))), lunaAdmin, groundTruth),
       await judgeRows(rows, 'page', { ...mhsUser, filters: { from: '2024-03-01', to: '2024-09-30' } }, groundTruth),
       await judgeExport(inOneChunk(csvText([cellsOf(mhsRows[0] as PatientTreated), ...mhsRows.map(cellsOf)])), mhsUser, groundTruth),
     ];
@@ -571,7 +567,7 @@ describe('the page is judged as a browser shows it, the file and the list exactl
     const rows = dataset.rows.map((row) => (/\r/.test(row.patientName) ? asShown(row) : row));
     const page = await judgeRows(rows, 'page', lunaAdmin, groundTruth);
     assert.equal(page.status, 'pass', formatVerdict(page));
-    const file = await judgeExport(inOneChunk(exportOf(dataset.rows)), lunaAdmin, groundTruth);
+    const file = await judgeExport(inOneChunk(exportText(dataset.rows)), lunaAdmin, groundTruth);
     assert.equal(file.status, 'pass', formatVerdict(file));
     assert.equal(page.fingerprint, file.fingerprint, 'the page and the file do not agree row for row');
   });
@@ -580,7 +576,7 @@ describe('the page is judged as a browser shows it, the file and the list exactl
     const rows = dataset.rows.map((row) => (/\r/.test(row.patientName) ? asShown(row) : row));
     const list = await judgeRows(rows, 'api', lunaAdmin, groundTruth);
     assert.deepEqual(list.findings.map((finding) => finding.kind), ['cell-drift']);
-    const file = await judgeExport(inOneChunk(exportOf(rows)), lunaAdmin, groundTruth);
+    const file = await judgeExport(inOneChunk(exportText(rows)), lunaAdmin, groundTruth);
     assert.ok(file.findings.some((finding) => finding.kind === 'cell-drift'), formatVerdict(file));
   });
 });

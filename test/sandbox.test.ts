@@ -10,6 +10,7 @@ import { parse } from 'csv-parse/sync';
 import { sandboxPassword } from '../fixtures/credentials.ts';
 import { generateDataset } from '../fixtures/dataset.ts';
 import type { PatientTreated } from '../lib/model.ts';
+import { personaOf as personaOfDataset } from './support/dataset-lookup.ts';
 import { DEFAULT_UI_PAGE_SIZE, startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { VARIANT_NAMES, parseVariant, type VariantName } from '../sandbox/variants.ts';
 
@@ -32,11 +33,7 @@ function sandboxFor(variant: VariantName): () => Sandbox {
   };
 }
 
-function personaOf(key: string) {
-  const persona = dataset.personas.find((candidate) => candidate.key === key);
-  assert.ok(persona, `no persona ${key}`);
-  return persona;
-}
+const personaOf = (key: string) => personaOfDataset(dataset, key);
 
 function ownRows(organizationId: string, dates: Query = {}): PatientTreated[] {
   return dataset.rows.filter(

@@ -18,7 +18,7 @@ import { after, before, describe, test } from 'node:test';
 import { sandboxPassword } from '../fixtures/credentials.ts';
 import { generateDataset, streamDataset, type DatasetOptions, type DatasetStream } from '../fixtures/dataset.ts';
 import type { Persona } from '../lib/model.ts';
-import { runSuite, type SuiteRun, type TestOutcome } from '../lib/suite-run.ts';
+import { caught, runSuite, type SuiteRun, type TestOutcome } from '../lib/suite-run.ts';
 import { startSandbox, type Sandbox } from '../sandbox/server.ts';
 import { runScript } from './support/command.ts';
 import { artifactTexts, findPhi } from './support/phi-scan.ts';
@@ -133,10 +133,10 @@ describe('a second environment, of another shape, described through env:init', (
       assert.equal(meant.length, clinics.length, `${check} did not run once per clinic persona`);
       for (const outcome of meant) {
         assert.equal(outcome.persona?.type, 'clinic');
-        assert.ok(!outcome.ok && outcome.kind === 'isolation', `${ran(outcome)} did not catch the leak: ${outcome.ok ? 'it passed' : `${outcome.kind}: ${outcome.errors[0]?.split('\n')[0]}`}`);
+        assert.ok(caught(outcome), `${ran(outcome)} did not catch the leak: ${outcome.ok ? 'it passed' : `${outcome.kind}: ${outcome.errors[0]?.split('\n')[0]}`}`);
       }
     }
-    const notFindings = outcomes.filter((outcome) => !outcome.ok && outcome.kind !== 'isolation').map((outcome) => `${ran(outcome)}: ${outcome.kind}`);
+    const notFindings = outcomes.filter((outcome) => !outcome.ok && !caught(outcome)).map((outcome) => `${ran(outcome)}: ${outcome.kind}`);
     assert.deepEqual(notFindings, [], 'checks failed on the incident dashboard for a reason that is not an isolation finding');
   });
 

@@ -17,7 +17,8 @@
 import { test as base, expect as baseExpect, type Browser, type BrowserContext, type Download, type TestDetails, type TestInfo } from '@playwright/test';
 import { CONTEXT_OPTIONS, PAGE_TIMEOUTS } from '../../lib/browser.ts';
 import { describeOutcome, type AnswerOutcome } from '../../lib/authorization/answers.ts';
-import { CELL_ANNOTATION, CHECK_ANNOTATION, CHECKS, PERSONA_ANNOTATION, type CheckId, type MatrixCell } from '../../lib/checks.ts';
+import { ALLOWED_REFUSALS } from '../../lib/authorization/vectors.ts';
+import { CELL_ANNOTATION, CHECK_ANNOTATION, PERSONA_ANNOTATION, type CheckId, type MatrixCell } from '../../lib/checks.ts';
 import { knowledgeOf, loadEnvironment, type Environment, type KnownTenant } from '../../lib/environment.ts';
 import { describePersona, type PatientTreated, type Persona } from '../../lib/model.ts';
 import { formatVerdict, judgeExport, judgeRows, type Knowledge, type Subject, type Verdict } from '../../lib/oracle/index.ts';
@@ -230,9 +231,6 @@ async function openContext(browser: Browser, targetName: string, storageState: s
   return context;
 }
 
-/** docs/target.md's refusals: a 2xx where one of these was due served something it should not have. */
-const REFUSALS = new Set([400, 401, 403, 404]);
-
 export const expect = baseExpect.extend({
   /** Passes only on a `pass` verdict: `inconclusive` (nothing foreign to see) fails too. */
   toBeIsolated(verdict: Verdict) {
@@ -250,7 +248,8 @@ export const expect = baseExpect.extend({
    */
   toAnswer(response: Response, status: number, what: string) {
     const served = response.status >= 200 && response.status < 300;
-    const kind = REFUSALS.has(status) && served ? 'isolation' : 'target';
+    // A 2xx where one of docs/target.md's refusals was due served something it should not have.
+    const kind = ALLOWED_REFUSALS.has(status) && served ? 'isolation' : 'target';
     return {
       name: 'toAnswer',
       pass: response.status === status,
@@ -287,10 +286,6 @@ export function recordCell(testInfo: TestInfo, cell: MatrixCell): void {
 }
 
 /** What a check's id means, for a test's own failure messages. */
-export function meaningOf(id: CheckId): string {
-  return CHECKS[id].meaning;
-}
-
 /**
  * Every row the environment can show: the generated ground truth, or every page of the Luna
  * admin's list. `null` where the profile uses neither.

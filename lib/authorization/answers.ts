@@ -53,7 +53,7 @@ export async function judgeAnswer(response: Response, subject: Subject, knowledg
 }
 
 /** Every object in the answer that names a patient and a provider: a row, wherever it sits. */
-export function rowsIn(json: unknown): unknown[] {
+function rowsIn(json: unknown): unknown[] {
   const found: unknown[] = [];
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) {

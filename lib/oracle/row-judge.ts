@@ -409,7 +409,7 @@ function driftedColumns(cells: ObservedCells, expectedRow: ExpectedRow, shown: (
  * that the file rightly holds. The page's cells are compared in this form; the file's and the
  * list's exactly.
  */
-export function asBrowserShows(text: string): string {
+function asBrowserShows(text: string): string {
   return text.replace(/\r\n?/g, '\n');
 }
 
